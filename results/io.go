@@ -1,0 +1,96 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// New returns an empty document stamped with this meshbench and this host.
+func New() *Document {
+	return &Document{
+		Kind:          Kind,
+		SchemaVersion: SchemaVersion,
+		Meshbench:     Version,
+		CreatedAt:     time.Now().UTC(),
+		Host:          ThisHost(),
+	}
+}
+
+// ThisHost describes the machine meshbench runs on.
+func ThisHost() Host {
+	h := Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	h.Hostname, _ = os.Hostname()
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		h.Kernel = unix.ByteSliceToString(u.Release[:])
+	}
+	return h
+}
+
+// Write encodes d as indented JSON.
+func (d *Document) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	return enc.Encode(d)
+}
+
+// WriteFile writes d to path ("-" is stdout).
+func (d *Document) WriteFile(path string) error {
+	if path == "-" || path == "" {
+		return d.Write(os.Stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := d.Write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Read decodes a document and checks that it is one meshbench can read.
+func Read(r io.Reader) (*Document, error) {
+	var d Document
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("not a meshbench results document: %v", err)
+	}
+	if d.Kind != Kind {
+		return nil, fmt.Errorf("not a meshbench results document: kind %q, want %q", d.Kind, Kind)
+	}
+	if d.SchemaVersion < 1 || d.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("results schema version %d is not supported (this meshbench reads 1..%d)", d.SchemaVersion, SchemaVersion)
+	}
+	return &d, nil
+}
+
+// ReadFile reads a document from path; errors name the file.
+func ReadFile(path string) (*Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	d, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return d, nil
+}
+
+// MeshLabel returns the cell's configuration name, "none" when empty.
+func (c *Cell) MeshLabel() string {
+	if strings.TrimSpace(c.Mesh) == "" {
+		return "none"
+	}
+	return c.Mesh
+}
