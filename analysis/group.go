@@ -25,7 +25,7 @@ const (
 )
 
 type rowKey struct {
-	src              int
+	src             int
 	mesh, step, arm string
 }
 

@@ -42,7 +42,6 @@ func runDocument(seed uint64, mesh string, steps []int, shift map[int]time.Durat
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-
 func TestTableRowsColumnsOverheads(t *testing.T) {
 	doc := runDocument(10, "", []int{200, 0, 10}, map[int]time.Duration{10: 5 * time.Microsecond, 200: 60 * time.Microsecond})
 	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{})
