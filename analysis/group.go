@@ -320,24 +320,37 @@ func (g *grouping) control(r Row, size int64) []int64 {
 	return m.samples
 }
 
-// flagNotes explains every flagged cell in one line each.
-func (t *Table) flagNotes() []string {
+// flagNotes explains every flagged cell in one line each, the control
+// arm's too: its cells are the other side of every paired figure.
+func (t *Table) flagNotes(g *grouping) []string {
 	var notes []string
 	for _, r := range t.Rows {
-		for _, c := range r.Cells {
-			for _, f := range c.Flags {
-				where := r.Label + " at " + c.Size
-				switch f {
-				case FlagBehind:
-					notes = append(notes, fmt.Sprintf("%s: the client fell behind (%.1f of %g req/s); not reported", where, c.AchievedRate, c.Rate))
-				case FlagEmpty:
-					notes = append(notes, fmt.Sprintf("%s: no successful requests", where))
-				case FlagErrors:
-					notes = append(notes, fmt.Sprintf("%s: %s of %d requests failed; figures describe the rest", where, errorList(c.Errors), c.Requests))
-				case FlagConnections:
-					notes = append(notes, fmt.Sprintf("%s: only %d new connections for %d requests with keep-alive off", where, c.NewConnections, c.Requests))
+		for i, c := range r.Cells {
+			notes = append(notes, cellNotes(r.Label+" at "+c.Size, c)...)
+			if g.arm == results.ArmTarget {
+				k := r.key
+				k.arm = results.ArmControl
+				if m := g.cells[cellKey{k, t.Sizes[i].Bytes}]; m != nil {
+					notes = append(notes, cellNotes(r.Label+" (control) at "+c.Size, m.cell(c.Size))...)
 				}
 			}
+		}
+	}
+	return notes
+}
+
+func cellNotes(where string, c Cell) []string {
+	var notes []string
+	for _, f := range c.Flags {
+		switch f {
+		case FlagBehind:
+			notes = append(notes, fmt.Sprintf("%s: the client fell behind (%.1f of %g req/s); not reported", where, c.AchievedRate, c.Rate))
+		case FlagEmpty:
+			notes = append(notes, fmt.Sprintf("%s: no successful requests", where))
+		case FlagErrors:
+			notes = append(notes, fmt.Sprintf("%s: %s of %d requests failed; figures describe the rest", where, errorList(c.Errors), c.Requests))
+		case FlagConnections:
+			notes = append(notes, fmt.Sprintf("%s: only %d new connections for %d requests with keep-alive off", where, c.NewConnections, c.Requests))
 		}
 	}
 	return notes

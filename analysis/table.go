@@ -168,7 +168,7 @@ func BuildTable(sources []Source, o TableOptions) (*Table, error) {
 	t.Baseline = t.Rows[base].Label
 	t.compute(base, g, o.Compare)
 	t.noiseFloor(base)
-	t.Notes = append(t.Notes, t.flagNotes()...)
+	t.Notes = append(t.Notes, t.flagNotes(g)...)
 	if len(sources) > 1 {
 		t.Notes = append(t.Notes, "rows from different files were measured in different windows: their overheads include any drift between the runs; the paired target-over-control figures within each file do not")
 	}
@@ -190,9 +190,9 @@ func pickBaseline(rows []Row, want string) (int, error) {
 	}
 	for _, match := range []func(r Row) bool{
 		func(r Row) bool { return r.Label == want },
+		func(r Row) bool { return r.Source == want },
 		func(r Row) bool { return r.Step == want },
 		func(r Row) bool { return r.Mesh == want },
-		func(r Row) bool { return r.Source == want },
 	} {
 		if i := slices.IndexFunc(rows, match); i >= 0 {
 			return i, nil

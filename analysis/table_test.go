@@ -119,6 +119,9 @@ func TestTableFlagsCells(t *testing.T) {
 		if c.Step == "10" && c.Arm == "target" && c.Size == 512 {
 			c.Latency.Behind, c.Latency.AchievedRate = true, 71.5
 		}
+		if c.Step == "0" && c.Arm == "control" && c.Size == 512 {
+			c.Latency.Errors = map[string]int{"status 503": 1}
+		}
 		if c.Step == "10" && c.Arm == "target" && c.Size == 1<<20 {
 			c.Latency.Errors = map[string]int{"timeout": 3}
 			c.Latency.NewConnections = 1500
@@ -140,7 +143,7 @@ func TestTableFlagsCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := text.String()
-	for _, want := range []string{"behind", "3 (3 timeout) of 2000 requests failed", "fell behind (71.5 of 100 req/s)", "only 1500 new connections", " !"} {
+	for _, want := range []string{"behind", "3 (3 timeout) of 2000 requests failed", "fell behind (71.5 of 100 req/s)", "only 1500 new connections", " !", "0 (control) at .5k: 1 (1 status 503)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
