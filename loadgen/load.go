@@ -243,22 +243,8 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		if !record {
 			continue
 		}
-		seq := int(res.Seq)
-		ti := seq % nt // only if the request never reached the transport
-		var body int64
-		if seq < hits {
-			if t := log.target[seq]; t >= 0 {
-				ti = int(t)
-			}
-			body = log.bytes[seq]
-		}
-		lat := r.cells[w.size][ti].cell.Latency
-		lat.Requests++
-		if kind := errorKind(res.Code, res.Error, body, size.Bytes); kind != "" {
-			lat.Errors[kind]++
+		if ti, failed := r.record(w.size, res, log); failed {
 			wr.errors[ti]++
-		} else {
-			lat.SamplesNs = append(lat.SamplesNs, res.Latency.Nanoseconds())
 		}
 		if first.IsZero() || res.Timestamp.Before(first) {
 			first = res.Timestamp
@@ -280,6 +266,30 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		}
 	}
 	return wr, nil
+}
+
+// record files one Result under its target's cell at size and reports
+// whether the request failed. Only the duration (or the error's kind) is
+// kept; the Result itself is dropped by the caller.
+func (r *run) record(size int, res *vegeta.Result, log *hitLog) (target int, failed bool) {
+	nt := len(r.cfg.Targets)
+	seq := int(res.Seq)
+	ti := seq % nt // only if the request never reached the transport
+	var body int64
+	if seq < len(log.target) {
+		if t := log.target[seq]; t >= 0 {
+			ti = int(t)
+		}
+		body = log.bytes[seq]
+	}
+	lat := r.cells[size][ti].cell.Latency
+	lat.Requests++
+	if kind := errorKind(res.Code, res.Error, body, r.cfg.Sizes[size].Bytes); kind != "" {
+		lat.Errors[kind]++
+		return ti, true
+	}
+	lat.SamplesNs = append(lat.SamplesNs, res.Latency.Nanoseconds())
+	return ti, false
 }
 
 // windowResult is what the log line of a window reports.
