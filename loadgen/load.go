@@ -227,7 +227,7 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		tgt.Method, tgt.URL, tgt.Header = http.MethodGet, urls[ti], hdrs[ti]
 		return nil
 	}
-	log := newHitLog(r.transport, hits)
+	log := newHitLog(r.transport)
 	atk := newAttacker(log, r.cfg.Timeout)
 	pacer := countPacer{
 		ConstantPacer: vegeta.ConstantPacer{Freq: 1, Per: time.Duration(float64(time.Second) / (r.cfg.Rate * float64(nt)))},
@@ -272,15 +272,10 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 // whether the request failed. Only the duration (or the error's kind) is
 // kept; the Result itself is dropped by the caller.
 func (r *run) record(size int, res *vegeta.Result, log *hitLog) (target int, failed bool) {
-	nt := len(r.cfg.Targets)
-	seq := int(res.Seq)
-	ti := seq % nt // only if the request never reached the transport
+	ti := int(res.Seq % uint64(len(r.cfg.Targets))) // only if the request never reached the transport
 	var body int64
-	if seq < len(log.target) {
-		if t := log.target[seq]; t >= 0 {
-			ti = int(t)
-		}
-		body = log.bytes[seq]
+	if h, ok := log.take(res.Seq); ok {
+		ti, body = h.target, h.bytes
 	}
 	lat := r.cells[size][ti].cell.Latency
 	lat.Requests++
