@@ -19,21 +19,21 @@ const (
 
 // newTransport returns the transport every window shares. With keep-alive
 // off each request dials a new TCP connection and closes it after the
-// response, as the Romana study did.
-func newTransport(keepAlive bool) *http.Transport {
-	d := &net.Dialer{Timeout: 30 * time.Second}
-	if keepAlive {
-		d.KeepAlive = 30 * time.Second
-	} else {
-		d.KeepAlive = -1 // no TCP keep-alive probes on one-request connections
-	}
-	return &http.Transport{
+// response, as the Romana study did (see oneShotTransport); with keep-alive
+// on, http.Transport pools connections.
+func newTransport(keepAlive bool) http.RoundTripper {
+	pooled := &http.Transport{
 		Proxy:               nil, // loads go straight to the target
-		DialContext:         d.DialContext,
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		DisableKeepAlives:   !keepAlive,
 		DisableCompression:  true,
 		MaxIdleConnsPerHost: vegeta.DefaultConnections,
 	}
+	if keepAlive {
+		return pooled
+	}
+	// No TCP keep-alive probes on one-request connections.
+	return &oneShotTransport{dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: -1}, fallback: pooled}
 }
 
 // hitLog records, per request in flight (by vegeta's sequence number),

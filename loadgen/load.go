@@ -39,7 +39,7 @@ type run struct {
 	cfg       Config
 	doc       *results.Document
 	cells     [][]*cellAcc // [size][target]
-	transport *http.Transport
+	transport http.RoundTripper
 	stats     *statsReader
 	servers   []*server // distinct /stats endpoints
 }
@@ -98,7 +98,7 @@ func newRun(cfg Config) *run {
 }
 
 func (r *run) run(ctx context.Context) error {
-	defer r.transport.CloseIdleConnections()
+	defer closeIdle(r.transport)
 	r.probeStats(ctx)
 	plan := schedule(len(r.cfg.Sizes), r.cfg.Requests, r.cfg.Rounds)
 	total := int64(r.cfg.Warmup * len(r.cfg.Targets))
@@ -331,4 +331,10 @@ func (r *run) finish(c *cellAcc) {
 		lat.Errors = nil
 	}
 	r.doc.Cells = append(r.doc.Cells, *c.cell)
+}
+
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
