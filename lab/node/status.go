@@ -1,0 +1,168 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// podStatus is the status the agent reports for a pod, from what it knows.
+// Conditions keep their transition time while their value stays the same.
+func (a *Agent) podStatus(pod *corev1.Pod, st *podState) corev1.PodStatus {
+	s := corev1.PodStatus{
+		HostIP:    a.cfg.NodeIP,
+		HostIPs:   []corev1.HostIP{{IP: a.cfg.NodeIP}},
+		StartTime: ptrTime(st.started),
+		QOSClass:  pod.Status.QOSClass,
+	}
+	if st.ip.IsValid() && (st.netReady || st.terminal != "") {
+		s.PodIP = st.ip.String()
+		s.PodIPs = []corev1.PodIP{{IP: s.PodIP}}
+	}
+	for _, cs := range st.inits {
+		s.InitContainerStatuses = append(s.InitContainerStatuses, containerStatus(pod, st, cs))
+	}
+	for _, cs := range st.containers {
+		s.ContainerStatuses = append(s.ContainerStatuses, containerStatus(pod, st, cs))
+	}
+
+	initialized := true
+	for _, cs := range st.inits {
+		if cs.finished == nil || cs.finished.ExitCode != 0 {
+			initialized = false
+		}
+	}
+	allReady, anyRunning := len(st.containers) > 0, false
+	var notReady []string
+	for _, cs := range st.containers {
+		if cs.running() {
+			anyRunning = true
+		}
+		if !(cs.running() && cs.ready) {
+			allReady = false
+			notReady = append(notReady, cs.name)
+		}
+	}
+
+	switch {
+	case st.terminal != "":
+		s.Phase = st.terminal
+	case initialized && (anyRunning || anyStarted(st.containers)):
+		s.Phase = corev1.PodRunning
+	default:
+		s.Phase = corev1.PodPending
+	}
+
+	cond := func(t corev1.PodConditionType, ok bool, reason, message string) {
+		c := corev1.PodCondition{Type: t, Status: corev1.ConditionFalse, Reason: reason, Message: message}
+		if ok {
+			c.Status, c.Reason, c.Message = corev1.ConditionTrue, "", ""
+		}
+		c.LastTransitionTime = metav1.NewTime(time.Now().Truncate(time.Second))
+		for _, old := range pod.Status.Conditions {
+			if old.Type == t && old.Status == c.Status {
+				c.LastTransitionTime = old.LastTransitionTime
+			}
+		}
+		s.Conditions = append(s.Conditions, c)
+	}
+	notReadyMsg := "containers with unready status: [" + strings.Join(notReady, " ") + "]"
+	readyReason := "ContainersNotReady"
+	if st.terminal != "" {
+		readyReason = "PodCompleted"
+		notReadyMsg = ""
+	}
+	cond(corev1.PodReadyToStartContainers, st.netReady, "", "")
+	if !st.netReady && st.netErr != "" {
+		s.Conditions[len(s.Conditions)-1].Message = st.netErr
+	}
+	cond(corev1.PodInitialized, initialized, "ContainersNotInitialized", "")
+	cond(corev1.ContainersReady, allReady && st.terminal == "", readyReason, notReadyMsg)
+	cond(corev1.PodReady, allReady && st.terminal == "", readyReason, notReadyMsg)
+	cond(corev1.PodScheduled, true, "", "")
+	return s
+}
+
+func anyStarted(cs []*containerState) bool {
+	for _, c := range cs {
+		if c.runs > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func containerStatus(pod *corev1.Pod, st *podState, cs *containerState) corev1.ContainerStatus {
+	c := specOf(pod, cs.name)
+	s := corev1.ContainerStatus{
+		Name:         cs.name,
+		Image:        c.Image,
+		ImageID:      "meshbench://local",
+		RestartCount: cs.restarts,
+	}
+	running := cs.running()
+	started := running
+	s.Started = &started
+	switch {
+	case running:
+		s.State.Running = &corev1.ContainerStateRunning{StartedAt: metaTime(cs.startedAt)}
+		s.ContainerID = containerID(st.uid, cs)
+		s.Ready = cs.ready
+	case cs.finished != nil:
+		s.State.Terminated = cs.finished
+		s.ContainerID = cs.finished.ContainerID
+	case cs.waiting != nil:
+		s.State.Waiting = &corev1.ContainerStateWaiting{Reason: cs.waiting.reason, Message: cs.waiting.message}
+	case st.terminal != "":
+		s.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "ContainerStatusUnknown", Message: "the pod finished before the container ran"}
+	default:
+		reason := "ContainerCreating"
+		if cs.init {
+			reason = "PodInitializing"
+		}
+		s.State.Waiting = &corev1.ContainerStateWaiting{Reason: reason}
+	}
+	if cs.lastTerm != nil && cs.lastTerm != cs.finished {
+		s.LastTerminationState.Terminated = cs.lastTerm
+	}
+	return s
+}
+
+// patchStatus sends the pod's status through /status when it changed since
+// the last patch. The patch names the pod's UID, so it never lands on a new
+// pod of the same name.
+func (a *Agent) patchStatus(ctx context.Context, pod *corev1.Pod, st *podState) error {
+	status := a.podStatus(pod, st)
+	body, err := json.Marshal(map[string]any{
+		"metadata": map[string]any{"uid": pod.UID},
+		"status":   status,
+	})
+	if err != nil {
+		return err
+	}
+	if string(body) == string(st.lastPatch) {
+		return nil
+	}
+	if _, err := a.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, body, metav1.PatchOptions{}, "status"); err != nil {
+		return err
+	}
+	st.lastPatch = body
+	return nil
+}
+
+func metaTime(t time.Time) metav1.Time { return metav1.NewTime(t) }
+
+func ptrTime(t time.Time) *metav1.Time {
+	m := metav1.NewTime(t)
+	return &m
+}
+
+func splitKey(key string) (namespace, name string) {
+	ns, n, _ := strings.Cut(key, "/")
+	return ns, n
+}
