@@ -43,6 +43,10 @@ type Config struct {
 	Binary string
 	// Log receives the agent's messages; slog.Default() when nil.
 	Log *slog.Logger
+	// Taints are set on the Node when the agent registers it (tests use a
+	// NoSchedule taint so that the scheduler keeps other pods off a
+	// second node).
+	Taints []corev1.Taint
 	// LeavePods keeps pods' processes and networks when Run returns, for a
 	// restarted agent to take over; by default Run stops them.
 	LeavePods bool
