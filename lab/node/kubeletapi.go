@@ -232,4 +232,3 @@ func selfSignedCert(nodeName, nodeIP string) (tls.Certificate, error) {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
-

@@ -53,18 +53,19 @@ func newPodState(pod *corev1.Pod) *podState {
 	if pod.Status.StartTime != nil {
 		st.started = pod.Status.StartTime.Time
 	}
-	prev := map[string]int32{}
+	// Runs an agent before this one started count: the next run is a restart.
+	restarts, ran := map[string]int32{}, map[string]int{}
 	for _, s := range append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
-		if s.State.Running != nil || s.State.Terminated != nil || s.RestartCount > 0 {
-			// A run the agent started before it restarted: the next run is a restart.
-			prev[s.Name] = s.RestartCount + 1
+		restarts[s.Name] = s.RestartCount
+		if s.State.Running != nil || s.State.Terminated != nil || s.LastTerminationState.Terminated != nil {
+			ran[s.Name] = 1
 		}
 	}
 	for _, c := range pod.Spec.InitContainers {
-		st.inits = append(st.inits, &containerState{name: c.Name, image: c.Image, init: true, restarts: prev[c.Name], runs: min(int(prev[c.Name]), 1)})
+		st.inits = append(st.inits, &containerState{name: c.Name, image: c.Image, init: true, restarts: restarts[c.Name], runs: ran[c.Name]})
 	}
 	for _, c := range pod.Spec.Containers {
-		st.containers = append(st.containers, &containerState{name: c.Name, image: c.Image, restarts: prev[c.Name], runs: min(int(prev[c.Name]), 1)})
+		st.containers = append(st.containers, &containerState{name: c.Name, image: c.Image, restarts: restarts[c.Name], runs: ran[c.Name]})
 	}
 	return st
 }
