@@ -93,7 +93,15 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.Check(); err != nil {
 		return err
 	}
-	a := &Agent{cfg: cfg, binary: cfg.Binary, log: cfg.Log, pods: map[string]*podState{}}
+	client, err := kubernetes.NewForConfig(cfg.REST)
+	if err != nil {
+		return err
+	}
+	return run(ctx, cfg, client)
+}
+
+func run(ctx context.Context, cfg Config, client kubernetes.Interface) error {
+	a := &Agent{cfg: cfg, binary: cfg.Binary, client: client, log: cfg.Log, pods: map[string]*podState{}}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -108,9 +116,6 @@ func Run(ctx context.Context, cfg Config) error {
 		a.binary = abs
 	}
 	var err error
-	if a.client, err = kubernetes.NewForConfig(cfg.REST); err != nil {
-		return err
-	}
 	if a.store, err = NewStore(cfg.StateDir); err != nil {
 		return err
 	}

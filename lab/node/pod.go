@@ -28,7 +28,6 @@ type podState struct {
 	containers []*containerState
 	terminal   corev1.PodPhase // Succeeded or Failed once the pod has finished
 	netErr     string          // why the network could not be set up
-	lastPatch  []byte
 }
 
 // containerState is one container across its runs.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
 // podStatus is the status the agent reports for a pod, from what it knows.
@@ -133,26 +135,54 @@ func containerStatus(pod *corev1.Pod, st *podState, cs *containerState) corev1.C
 	return s
 }
 
-// patchStatus sends the pod's status through /status when it changed since
-// the last patch. The patch names the pod's UID, so it never lands on a new
-// pod of the same name.
+// patchStatus reports the pod's status through /status as a two-way merge
+// patch from the status the agent last saw to the one it computes (as
+// kubelet does): fields that went away are removed, fields other parts own
+// (conditions of other types, nominatedNodeName) are kept. The patch names
+// the pod's UID, so it never lands on a new pod of the same name. Nothing
+// is sent when nothing changed.
 func (a *Agent) patchStatus(ctx context.Context, pod *corev1.Pod, st *podState) error {
-	status := a.podStatus(pod, st)
-	body, err := json.Marshal(map[string]any{
-		"metadata": map[string]any{"uid": pod.UID},
-		"status":   status,
-	})
+	want := a.podStatus(pod, st)
+	next := pod.Status.DeepCopy()
+	next.Phase, next.HostIP, next.HostIPs = want.Phase, want.HostIP, want.HostIPs
+	next.PodIP, next.PodIPs, next.StartTime = want.PodIP, want.PodIPs, want.StartTime
+	next.InitContainerStatuses, next.ContainerStatuses = want.InitContainerStatuses, want.ContainerStatuses
+	mine := map[corev1.PodConditionType]bool{}
+	for _, c := range want.Conditions {
+		mine[c.Type] = true
+	}
+	conds := want.Conditions
+	for _, c := range pod.Status.Conditions {
+		if !mine[c.Type] {
+			conds = append(conds, c)
+		}
+	}
+	next.Conditions = conds
+	oldJSON, err := json.Marshal(corev1.Pod{Status: pod.Status})
 	if err != nil {
 		return err
 	}
-	if string(body) == string(st.lastPatch) {
-		return nil
-	}
-	if _, err := a.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, body, metav1.PatchOptions{}, "status"); err != nil {
+	newJSON, err := json.Marshal(corev1.Pod{Status: *next})
+	if err != nil {
 		return err
 	}
-	st.lastPatch = body
-	return nil
+	if bytes.Equal(oldJSON, newJSON) {
+		return nil
+	}
+	patch, err := strategicpatch.CreateTwoWayMergePatch(oldJSON, newJSON, corev1.Pod{})
+	if err != nil {
+		return err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(patch, &m); err != nil {
+		return err
+	}
+	m["metadata"] = map[string]any{"uid": pod.UID}
+	if patch, err = json.Marshal(m); err != nil {
+		return err
+	}
+	_, err = a.client.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	return err
 }
 
 func metaTime(t time.Time) metav1.Time { return metav1.NewTime(t) }
