@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -201,7 +200,7 @@ func Stream(ctx context.Context, cfg StreamConfig) (*results.Cell, error) {
 		Arm:        cfg.Name,
 		URL:        "tcp://" + cfg.Target,
 		Size:       int64(cfg.WriteSize),
-		SizeLabel:  strconv.Itoa(cfg.WriteSize),
+		SizeLabel:  FormatSize(int64(cfg.WriteSize)),
 		Throughput: th,
 		CPU:        cpuFig,
 	}, nil

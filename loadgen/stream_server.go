@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -222,7 +221,9 @@ func (s *StreamServer) roundTrips(c net.Conn, size int, once bool) StreamStats {
 			break
 		}
 		st.BytesReceived += int64(size)
-		waitPrecisely(s.delay)
+		if s.delay > 0 {
+			waitUntil(time.Now().Add(s.delay))
+		}
 		k, err := c.Write(buf)
 		st.BytesSent += int64(k)
 		if err != nil {
@@ -260,23 +261,6 @@ func (s *StreamServer) session(id uint64) StreamStats {
 		return *ss
 	}
 	return StreamStats{}
-}
-
-// waitPrecisely waits d. time.Sleep alone is no good for an injected delay of
-// microseconds: an idle Go process wakes from sleeps through epoll, whose
-// timeout has millisecond resolution, so a 200 µs sleep takes ~1 ms. The last
-// millisecond is spent yielding in a loop instead.
-func waitPrecisely(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	deadline := time.Now().Add(d)
-	if d > 2*time.Millisecond {
-		time.Sleep(d - time.Millisecond)
-	}
-	for time.Now().Before(deadline) {
-		runtime.Gosched()
-	}
 }
 
 // errStreamServer is what a client reports when the peer is not a stream server.
