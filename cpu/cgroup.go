@@ -51,14 +51,14 @@ func ownCgroup(procCgroup, mountinfo []byte, exists func(string) bool) (string, 
 		}
 	}
 	v2Mount, v1Mount := cgroupMounts(mountinfo)
-	if v2Path != "" && v2Mount != "" {
-		dir := filepath.Join(v2Mount, v2Path)
+	if v2Path != "" && v2Mount.dir != "" {
+		dir := v2Mount.join(v2Path)
 		if exists(filepath.Join(dir, "cpu.stat")) {
 			return dir, nil
 		}
 	}
-	if v1Path != "" && v1Mount != "" {
-		dir := filepath.Join(v1Mount, v1Path)
+	if v1Path != "" && v1Mount.dir != "" {
+		dir := v1Mount.join(v1Path)
 		if exists(filepath.Join(dir, "cpuacct.usage")) {
 			return dir, nil
 		}
@@ -66,8 +66,23 @@ func ownCgroup(procCgroup, mountinfo []byte, exists func(string) bool) (string, 
 	return "", errors.New("no cgroup with CPU accounting found for this process")
 }
 
+// cgroupMount is where a cgroup hierarchy is mounted and which of its
+// cgroups is the mount's root.
+type cgroupMount struct{ dir, root string }
+
+// join maps a path from /proc/self/cgroup to a directory: a container may
+// mount only its own subtree, whose root the path then starts with.
+func (m cgroupMount) join(p string) string {
+	if m.root != "/" {
+		if rel, ok := strings.CutPrefix(p, m.root); ok {
+			p = rel
+		}
+	}
+	return filepath.Join(m.dir, p)
+}
+
 // cgroupMounts finds the cgroup2 mount and the cgroup v1 mount carrying cpuacct.
-func cgroupMounts(mountinfo []byte) (v2, v1cpuacct string) {
+func cgroupMounts(mountinfo []byte) (v2, v1cpuacct cgroupMount) {
 	sc := bufio.NewScanner(bytes.NewReader(mountinfo))
 	for sc.Scan() {
 		// ID parent major:minor root mountpoint options [optional...] - fstype source superoptions
@@ -82,17 +97,17 @@ func cgroupMounts(mountinfo []byte) (v2, v1cpuacct string) {
 		if sep < 5 || sep+1 >= len(f) {
 			continue
 		}
-		fstype, mountpoint := f[sep+1], f[4]
+		fstype, m := f[sep+1], cgroupMount{dir: f[4], root: f[3]}
 		switch fstype {
 		case "cgroup2":
-			if v2 == "" {
-				v2 = mountpoint
+			if v2.dir == "" {
+				v2 = m
 			}
 		case "cgroup":
 			if sep+3 < len(f) {
 				for _, o := range strings.Split(f[sep+3], ",") {
-					if o == "cpuacct" && v1cpuacct == "" {
-						v1cpuacct = mountpoint
+					if o == "cpuacct" && v1cpuacct.dir == "" {
+						v1cpuacct = m
 					}
 				}
 			}
