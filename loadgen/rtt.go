@@ -7,8 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/meshbench/meshbench/cpu"
@@ -206,7 +204,7 @@ func (r *rttRun) crr(ctx context.Context, out *results.RTT, started func(), star
 			if out.Errors == nil {
 				out.Errors = map[string]int{}
 			}
-			out.Errors[errorKind(err)]++
+			out.Errors[transportErrorKind(err.Error())]++
 			continue
 		}
 		out.SamplesNs = append(out.SamplesNs, took.Nanoseconds())
@@ -227,19 +225,4 @@ func (r *rttRun) oneCRR(ctx context.Context, d *net.Dialer, msg []byte) (net.Con
 	}
 	_, err = io.ReadFull(c, r.buf)
 	return c, err
-}
-
-// errorKind names a failed round trip's cause for the error counts.
-func errorKind(err error) string {
-	switch {
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
-	case errors.Is(err, syscall.ECONNRESET):
-		return "connection reset"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "closed early"
-	}
-	return err.Error()
 }
