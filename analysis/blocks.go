@@ -53,10 +53,22 @@ func (t *Table) baselineName() string {
 // legend explains the marks used in the blocks.
 func (t *Table) legend() []string {
 	ci := fmt.Sprintf("%.0f%%", 100*t.Confidence)
-	return []string{
-		"* the " + ci + " CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds.",
-		"! the cell is flagged (see notes); behind: the client fell behind the asked rate, so the cell is not reported.",
+	lines := []string{"* the " + ci + " CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds."}
+	if t.anyFlagged() {
+		lines = append(lines, "! the cell is flagged (see notes); behind: the client fell behind the asked rate, so the cell is not reported.")
 	}
+	return lines
+}
+
+func (t *Table) anyFlagged() bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if len(c.Flags) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (t *Table) blocks() []block {
@@ -68,6 +80,9 @@ func (t *Table) blocks() []block {
 	}
 	vs := "Overhead vs " + t.baselineName()
 	for _, s := range []Statistic{stat, oth} {
+		if len(t.Rows) < 2 {
+			break // nothing to compare with the baseline
+		}
 		blocks = append(blocks,
 			t.grid(fmt.Sprintf("%s, ms: %s ± CI", vs, s), overheadCell(s, diffMs), true),
 			t.grid(fmt.Sprintf("%s, %%: %s [CI]", vs, s), overheadCell(s, diffPercent), true))

@@ -94,6 +94,8 @@ func group(sources []Source, arm string) (*grouping, error) {
 		return nil, &InputError{Msg: "no latency measurements in the given documents"}
 	}
 	switch {
+	case arm == ArmAll:
+		arm = ""
 	case arm != "" && !arms[arm]:
 		return nil, &InputError{"--arm", fmt.Sprintf("%q: no latency cells of that arm; arms are %s", arm, strings.Join(slices.Sorted(maps.Keys(arms)), ", "))}
 	case arm == "" && arms[results.ArmTarget]:

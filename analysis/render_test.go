@@ -16,7 +16,7 @@ import (
 func renderedTable(t *testing.T) *Table {
 	t.Helper()
 	doc := runDocument(80, "", []int{0, 10, 100}, map[int]time.Duration{100: 50 * time.Microsecond})
-	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{})
+	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}

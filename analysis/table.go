@@ -105,6 +105,9 @@ func (o *Overhead) By(stat Statistic) Difference {
 	return o.Median
 }
 
+// ArmAll as TableOptions.Arm makes every arm a row of its own.
+const ArmAll = "all"
+
 // TableOptions choose how a table is built.
 type TableOptions struct {
 	// Baseline picks the baseline row by label, step, mesh or source label.
@@ -114,7 +117,7 @@ type TableOptions struct {
 	// Statistic is what verdicts rest on: Median (default) or Mean.
 	Statistic Statistic
 	// Arm picks the arm the rows show. Empty: "target" when the documents
-	// have it, else every arm is a row.
+	// have it, else every arm is a row; ArmAll: every arm is a row.
 	Arm string
 	// Compare are the bootstrap options (resamples, confidence, seed).
 	Compare []Option
@@ -251,7 +254,9 @@ func run(jobs []func()) {
 // applied at the baseline step, so target and control are alike.
 func (t *Table) noiseFloor(base int) {
 	b := t.Rows[base]
-	if b.Policies != 0 {
+	// Only a run's step says what is applied; a plain load's arms may be
+	// different servers on purpose.
+	if b.Step == "" || b.Policies != 0 {
 		return
 	}
 	var nf []*Overhead

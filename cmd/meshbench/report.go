@@ -30,7 +30,7 @@ func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
 	fs.StringVarP(&f.output, "output", "o", "table", "output format: table, markdown, csv or json")
 	fs.StringVar(&f.baseline, "baseline", "", baselineHelp)
 	fs.StringVar(&f.statistic, "statistic", "median", "statistic verdicts rest on: median or mean (the other is shown beside)")
-	fs.StringVar(&f.arm, "arm", "", `arm the rows show: target or control (default "target" when the documents have it, else every target)`)
+	fs.StringVar(&f.arm, "arm", "", `arm the rows show: target, control, any target name of a load, or all (default "target" when the documents have it, else all)`)
 	fs.IntVar(&f.resamples, "resamples", analysis.DefaultResamples, "bootstrap resamples per confidence interval")
 	fs.Float64Var(&f.confidence, "confidence", analysis.DefaultConfidence, "confidence level of the intervals, between 0 and 1")
 	fs.Uint64Var(&f.seed, "seed", analysis.DefaultSeed, "seed of the bootstrap (the same seed gives the same intervals)")
