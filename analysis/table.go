@@ -56,6 +56,9 @@ type Row struct {
 	PolicyKind string `json:"policyKind,omitempty"`
 	Arm        string `json:"arm"`
 	Baseline   bool   `json:"baseline,omitempty"`
+	// Enforcement is how the run confirmed the step's policies before
+	// measuring it; nil for plain loads.
+	Enforcement *results.Enforcement `json:"enforcement,omitempty"`
 	// Cells are aligned with Table.Sizes.
 	Cells []Cell `json:"cells"`
 
@@ -84,7 +87,8 @@ type Cell struct {
 	// this figure is free of drift between steps.
 	Paired *Overhead `json:"paired,omitempty"`
 
-	samples []int64
+	samples     []int64
+	enforcement *results.Enforcement
 }
 
 // Reported is false for missing cells and cells whose rate fell behind:

@@ -116,6 +116,9 @@ func TestTableFlagsCells(t *testing.T) {
 	doc := runDocument(30, "", []int{0, 10}, nil)
 	for i := range doc.Cells {
 		c := &doc.Cells[i]
+		if c.Arm == "target" {
+			c.Enforcement = &results.Enforcement{Enforced: c.Step == "0", ClientAllowed: true, Applied: c.Policies, After: 1300 * time.Millisecond}
+		}
 		if c.Step == "10" && c.Arm == "target" && c.Size == 512 {
 			c.Latency.Behind, c.Latency.AchievedRate = true, 71.5
 		}
@@ -135,7 +138,7 @@ func TestTableFlagsCells(t *testing.T) {
 	if behind.Reported() || behind.Flags[0] != FlagBehind {
 		t.Errorf("behind cell: %+v", behind.Flags)
 	}
-	if !errs.Reported() || strings.Join(errs.Flags, ",") != "errors,connections" {
+	if !errs.Reported() || strings.Join(errs.Flags, ",") != "errors,unenforced,connections" {
 		t.Errorf("error cell flags %v", errs.Flags)
 	}
 	var text strings.Builder
@@ -143,7 +146,9 @@ func TestTableFlagsCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := text.String()
-	for _, want := range []string{"behind", "3 (3 timeout) of 2000 requests failed", "fell behind (71.5 of 100 req/s)", "only 1500 new connections", " !", "0 (control) at .5k: 1 (1 status 503)"} {
+	for _, want := range []string{"behind", "3 (3 timeout) of 2000 requests failed", "fell behind (71.5 of 100 req/s)", "only 1500 new connections", " !", "0 (control) at .5k: 1 (1 status 503)",
+		"0: 0 objects applied in 0.00 s, enforced 1.30 s after the apply", "10: 10 objects applied in 0.00 s, NOT confirmed (probe denied: false, client allowed: true)",
+		"10 at 1M: enforcement was not confirmed", "10: no significant difference at any size; not reported at .5k (behind)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
