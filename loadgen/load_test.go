@@ -63,12 +63,15 @@ func TestKeepAliveOnReusesConnections(t *testing.T) {
 	url := startServer(t, NewServer())
 	cfg := quick(Target{Name: "A", URL: url})
 	cfg.KeepAlive = true
+	cfg.Requests, cfg.Rate = 100, 100
 	lat := cellOf(t, mustLoad(t, cfg), "A", "1k")
-	if len(lat.SamplesNs) != 50 {
-		t.Fatalf("%d samples, want 50 (errors %v)", len(lat.SamplesNs), lat.Errors)
+	if len(lat.SamplesNs) != 100 {
+		t.Fatalf("%d samples, want 100 (errors %v)", len(lat.SamplesNs), lat.Errors)
 	}
-	if lat.NewConnections < 0 || lat.NewConnections > 10 {
-		t.Errorf("with --keepalive 50 requests opened %d new connections, want far fewer than 50", lat.NewConnections)
+	// A request overlapping another opens a second connection, which a busy
+	// machine makes more likely; reuse still keeps the count far below 100.
+	if lat.NewConnections < 0 || lat.NewConnections > 25 {
+		t.Errorf("with keep-alive 100 requests opened %d new connections, want far fewer than 100", lat.NewConnections)
 	}
 }
 
