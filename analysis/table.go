@@ -37,6 +37,8 @@ type Table struct {
 	// Notes are warnings a reader must see: flagged cells, differing rates,
 	// rows measured in different windows.
 	Notes []string `json:"notes,omitempty"`
+	// Reference is a published table shown beside this one, if asked for.
+	Reference *Reference `json:"reference,omitempty"`
 }
 
 // Size is one column.
