@@ -88,6 +88,9 @@ func (t *Table) blocks() []block {
 			t.grid(fmt.Sprintf("%s, ms: %s ± CI", vs, s), overheadCell(s, diffMs), true),
 			t.grid(fmt.Sprintf("%s, %%: %s [CI]", vs, s), overheadCell(s, diffPercent), true))
 	}
+	if t.Reference != nil {
+		blocks = append(blocks, t.Reference.block())
+	}
 	if t.hasPaired() {
 		title := "Target over control at the same step (same window, free of drift)"
 		blocks = append(blocks,
