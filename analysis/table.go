@@ -37,6 +37,8 @@ type Table struct {
 	// Notes are warnings a reader must see: flagged cells, differing rates,
 	// rows measured in different windows.
 	Notes []string `json:"notes,omitempty"`
+	// Reference is a published table shown beside this one, if asked for.
+	Reference *Reference `json:"reference,omitempty"`
 }
 
 // Size is one column.
@@ -56,6 +58,9 @@ type Row struct {
 	PolicyKind string `json:"policyKind,omitempty"`
 	Arm        string `json:"arm"`
 	Baseline   bool   `json:"baseline,omitempty"`
+	// Enforcement is how the run confirmed the step's policies before
+	// measuring it; nil for plain loads.
+	Enforcement *results.Enforcement `json:"enforcement,omitempty"`
 	// Cells are aligned with Table.Sizes.
 	Cells []Cell `json:"cells"`
 
@@ -84,7 +89,8 @@ type Cell struct {
 	// this figure is free of drift between steps.
 	Paired *Overhead `json:"paired,omitempty"`
 
-	samples []int64
+	samples     []int64
+	enforcement *results.Enforcement
 }
 
 // Reported is false for missing cells and cells whose rate fell behind:
@@ -105,6 +111,9 @@ func (o *Overhead) By(stat Statistic) Difference {
 	return o.Median
 }
 
+// ArmAll as TableOptions.Arm makes every arm a row of its own.
+const ArmAll = "all"
+
 // TableOptions choose how a table is built.
 type TableOptions struct {
 	// Baseline picks the baseline row by label, step, mesh or source label.
@@ -114,7 +123,7 @@ type TableOptions struct {
 	// Statistic is what verdicts rest on: Median (default) or Mean.
 	Statistic Statistic
 	// Arm picks the arm the rows show. Empty: "target" when the documents
-	// have it, else every arm is a row.
+	// have it, else every arm is a row; ArmAll: every arm is a row.
 	Arm string
 	// Compare are the bootstrap options (resamples, confidence, seed).
 	Compare []Option
@@ -205,29 +214,53 @@ func pickBaseline(rows []Row, want string) (int, error) {
 	return 0, &InputError{"--baseline", fmt.Sprintf("%q: no such row; want one of %s", want, strings.Join(labels, ", "))}
 }
 
-// compute fills every cell's overheads. The comparisons are independent, so
-// they run on every core.
+// compute fills every cell's overheads. Each cell is resampled once per
+// statistic, on a stream of its own, however many comparisons it is part
+// of; the resampling runs on every core.
 func (t *Table) compute(base int, g *grouping, opts []Option) {
+	o := newOptions(opts)
+	type dists struct{ median, mean distribution }
+	cells := map[cellKey]*dists{}
 	var jobs []func()
+	need := func(k cellKey, samples []int64) *dists {
+		if d, ok := cells[k]; ok {
+			return d
+		}
+		d := &dists{}
+		cells[k] = d
+		stream := uint64(2 * len(cells))
+		jobs = append(jobs,
+			func() { d.median = resampled(newQuantileEstimator(samples, 500_000), o, stream) },
+			func() { d.mean = resampled(&meanEstimator{samples: samples}, o, stream+1) })
+		return d
+	}
+	type comparison struct {
+		into        **Overhead
+		base, other *dists
+	}
+	var comparisons []comparison
 	for r := range t.Rows {
-		for s := range t.Sizes {
+		for s, size := range t.Sizes {
 			c := &t.Rows[r].Cells[s]
 			if c.Missing {
 				continue
 			}
+			self := need(cellKey{t.Rows[r].key, size.Bytes}, c.samples)
 			if b := &t.Rows[base].Cells[s]; r != base && !b.Missing {
-				jobs = append(jobs, func() { c.Overhead = overhead(b.samples, c.samples, opts) })
+				comparisons = append(comparisons, comparison{&c.Overhead, need(cellKey{t.Rows[base].key, size.Bytes}, b.samples), self})
 			}
-			if ctl := g.control(t.Rows[r], t.Sizes[s].Bytes); ctl != nil {
-				jobs = append(jobs, func() { c.Paired = overhead(ctl, c.samples, opts) })
+			if k, ctl := g.control(t.Rows[r], size.Bytes); ctl != nil {
+				comparisons = append(comparisons, comparison{&c.Paired, need(k, ctl), self})
 			}
 		}
 	}
 	run(jobs)
-}
-
-func overhead(base, other []int64, opts []Option) *Overhead {
-	return &Overhead{Median: CompareMedian(base, other, opts...), Mean: CompareMean(base, other, opts...)}
+	for _, c := range comparisons {
+		*c.into = &Overhead{
+			Median: difference(Median, c.base.median, c.other.median, o),
+			Mean:   difference(Mean, c.base.mean, c.other.mean, o),
+		}
+	}
 }
 
 func run(jobs []func()) {
@@ -251,7 +284,9 @@ func run(jobs []func()) {
 // applied at the baseline step, so target and control are alike.
 func (t *Table) noiseFloor(base int) {
 	b := t.Rows[base]
-	if b.Policies != 0 {
+	// Only a run's step says what is applied; a plain load's arms may be
+	// different servers on purpose.
+	if b.Step == "" || b.Policies != 0 {
 		return
 	}
 	var nf []*Overhead
