@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/spf13/pflag"
 
@@ -40,7 +39,7 @@ func (c *cpuFlags) options(ctx context.Context) (*cpu.Options, error) {
 	}
 	o := &cpu.Options{Cgroup: c.cgroup, Source: "client"}
 	if c.cgroup != "" && c.cgroup != "-" {
-		if _, err := os.Stat(c.cgroup); err != nil {
+		if err := cpu.CheckCgroup(c.cgroup); err != nil {
 			return nil, usagef("--cgroup %q: want a cgroup directory with cpu.stat or cpuacct.usage", c.cgroup)
 		}
 	}
