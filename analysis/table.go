@@ -163,10 +163,11 @@ func BuildTable(sources []Source, o TableOptions) (*Table, error) {
 		return nil, err
 	}
 	copts := newOptions(o.Compare)
+	load := g.loadLines() // may add a note
 	t := &Table{
 		RowTitle: g.rowTitle(), Statistic: o.Statistic, Arm: g.arm,
 		Confidence: copts.confidence, Resamples: copts.resamples,
-		Sizes: g.sizes, Load: g.loadLines(), Notes: g.notes,
+		Sizes: g.sizes, Load: load, Notes: g.notes,
 	}
 	t.Rows = g.rows()
 	base, err := pickBaseline(t.Rows, o.Baseline)
@@ -290,12 +291,12 @@ func (t *Table) noiseFloor(base int) {
 		return
 	}
 	var nf []*Overhead
-	any := false
+	found := false
 	for _, c := range b.Cells {
 		nf = append(nf, c.Paired)
-		any = any || c.Paired != nil
+		found = found || c.Paired != nil
 	}
-	if any {
+	if found {
 		t.NoiseFloor = nf
 	}
 }

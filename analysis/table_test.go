@@ -165,6 +165,15 @@ func TestTableMergesFilesAndComparesSources(t *testing.T) {
 	if len(tab.Rows) != 2 || tab.Rows[1].Cells[0].Overhead == nil {
 		t.Fatalf("two files of one run should merge into rows 0 and 10: %+v", tab.Rows)
 	}
+	if strings.Contains(strings.Join(tab.Notes, "\n"), "differ in load settings") {
+		t.Errorf("same load settings noted as different: %v", tab.Notes)
+	}
+	faster := runDocument(55, "", []int{10}, nil)
+	faster.Load.Rate = 200
+	tab, _ = BuildTable([]Source{{Docs: []*results.Document{a, faster}}}, TableOptions{Compare: testResamples})
+	if !strings.Contains(strings.Join(tab.Notes, "\n"), "differ in load settings") || len(tab.Load) != 2 {
+		t.Errorf("documents at 100 and 200 req/s merged without a note: %v %v", tab.Load, tab.Notes)
+	}
 	// The same step in two files: samples concatenate.
 	tab, _ = BuildTable([]Source{{Docs: []*results.Document{a, a}}}, TableOptions{Compare: testResamples})
 	if n := tab.Rows[0].Cells[0].Summary.N; n != 4000 {

@@ -55,8 +55,10 @@ func TestCompareTwoLoopbackRuns(t *testing.T) {
 		Rows               []struct {
 			Label string
 			Cells []struct {
-				Overhead *struct{ Median struct{ DiffNs, CILowNs int64 } }
-				Paired   *struct{ Median struct{ Significant bool } }
+				Overhead *struct {
+					Median struct{ DiffNs, CILowNs int64 }
+				}
+				Paired *struct{ Median struct{ Significant bool } }
 			}
 		}
 	}
