@@ -11,13 +11,18 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 )
 
-// WaitReadyPod waits until a pod matching selector in ns is Ready with an IP
-// and returns it. On timeout the error says what the pod is waiting for.
-func (c *Client) WaitReadyPod(ctx context.Context, ns, selector string, timeout time.Duration) (*corev1.Pod, error) {
+// WaitReadyPod waits until a pod of ns matching sel (a label selector, or
+// "name=<pod>" for one pod by name) is Ready with an IP and returns it. On
+// timeout the error says what the pod is waiting for.
+func (c *Client) WaitReadyPod(ctx context.Context, ns, sel string, timeout time.Duration) (*corev1.Pod, error) {
+	opts := metav1.ListOptions{LabelSelector: sel}
+	if name, ok := strings.CutPrefix(sel, "name="); ok {
+		opts = metav1.ListOptions{FieldSelector: "metadata.name=" + name}
+	}
 	var found *corev1.Pod
 	var last string
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		pods, err := c.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		pods, err := c.Kube.CoreV1().Pods(ns).List(ctx, opts)
 		if err != nil {
 			last = err.Error()
 			return false, nil
@@ -39,7 +44,7 @@ func (c *Client) WaitReadyPod(ctx context.Context, ns, selector string, timeout 
 		if last == "" {
 			last = "no pod was created"
 		}
-		return nil, fmt.Errorf("no ready pod %q in %s after %s: %s", selector, ns, timeout, last)
+		return nil, fmt.Errorf("no ready pod %q in %s after %s: %s", sel, ns, timeout, last)
 	}
 	return found, nil
 }
