@@ -68,33 +68,44 @@ func (r *run) waitEnforced(ctx context.Context, policies int, since time.Time) (
 	}
 }
 
-// settledSince reads a prober's recent attempts made after since and reports
-// whether the last settle of them all have outcome want, and the time of the
-// first attempt of that unbroken run of want.
+// settledSince reads a prober's recent attempts from its logs and applies settled.
 func (r *run) settledSince(ctx context.Context, pod string, since time.Time, want bool) (time.Time, bool, error) {
 	logs, err := r.c.Logs(ctx, r.ns, pod, 200)
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	at, ok := settled(parseAttempts(logs), since, want)
+	return at, ok, nil
+}
+
+// parseAttempts reads a prober's JSON lines; other lines are skipped.
+func parseAttempts(logs []byte) []loadgen.ProbeResult {
 	var attempts []loadgen.ProbeResult
 	sc := bufio.NewScanner(bytes.NewReader(logs))
 	for sc.Scan() {
 		var p loadgen.ProbeResult
-		if json.Unmarshal(sc.Bytes(), &p) == nil && p.Time.After(since) {
+		if json.Unmarshal(sc.Bytes(), &p) == nil && !p.Time.IsZero() {
 			attempts = append(attempts, p)
 		}
 	}
-	if len(attempts) < settle {
-		return time.Time{}, false, nil
+	return attempts
+}
+
+// settled reports whether the last settle attempts made after since all had
+// outcome want, and when the unbroken run of want that they end began.
+func settled(attempts []loadgen.ProbeResult, since time.Time, want bool) (time.Time, bool) {
+	first, n := -1, 0
+	for i := len(attempts) - 1; i >= 0; i-- {
+		a := attempts[i]
+		if !a.Time.After(since) || a.OK != want {
+			break
+		}
+		first, n = i, n+1
 	}
-	first := len(attempts)
-	for i := len(attempts) - 1; i >= 0 && attempts[i].OK == want; i-- {
-		first = i
+	if n < settle {
+		return time.Time{}, false
 	}
-	if len(attempts)-first < settle {
-		return time.Time{}, false, nil
-	}
-	return attempts[first].Time, true, nil
+	return attempts[first].Time, true
 }
 
 // startProbers creates the two prober pods against the target server: one
