@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
 )
@@ -35,6 +37,10 @@ type Config struct {
 	Keep bool
 	// Log receives progress lines (nil: none).
 	Log io.Writer
+
+	// omit drops objects from every step: a test leaves out the allowing
+	// policy to prove that the others do not admit the client.
+	omit func(*unstructured.Unstructured) bool
 }
 
 // Load are the client's load settings, passed to `meshbench load` in the pod.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,6 +105,9 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 		objs, err := r.cfg.Plan.Objects(step)
 		if err != nil {
 			return r.doc, err
+		}
+		if r.cfg.omit != nil {
+			objs = slices.DeleteFunc(objs, r.cfg.omit)
 		}
 		enf, err := r.applyStep(ctx, step, prev, objs)
 		if err != nil {
