@@ -17,7 +17,7 @@ import (
 // NetworkPolicies in the real kernel's netfilter, with pods as network
 // namespaces.
 
-func smallConfig(steps ...int) Config {
+func smallConfig(t *testing.T, steps ...int) Config {
 	return Config{
 		Plan:           generators.Plan{Kind: "networkpolicy", Steps: steps},
 		RunID:          "e2e" + newTestID(),
@@ -25,14 +25,14 @@ func smallConfig(steps ...int) Config {
 		Load:           Load{Sizes: []string{".5k", "100k"}, Requests: 60, Rate: 200, Warmup: 5, Rounds: 1, Timeout: 5 * time.Second},
 		EnforceTimeout: 90 * time.Second,
 		PodTimeout:     2 * time.Minute,
-		Log:            testLog{},
+		Log:            testLog{t},
 	}
 }
 
 func TestRunStepsProducesACompleteEnforcedTable(t *testing.T) {
 	c := labClient(t)
 	ctx := context.Background()
-	cfg := smallConfig(0, 10, 50)
+	cfg := smallConfig(t, 0, 10, 50)
 	doc, err := Run(ctx, c, cfg)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -76,7 +76,7 @@ func TestRunThousandPoliciesCostTheTargetNotTheControl(t *testing.T) {
 		t.Skip("-short: 1,000 policies take a minute on the lab")
 	}
 	c := labClient(t)
-	cfg := smallConfig(0, 1000)
+	cfg := smallConfig(t, 0, 1000)
 	cfg.Load = Load{Sizes: []string{".5k"}, Requests: 1000, Rate: 100, Warmup: 20, Rounds: 2, Timeout: 5 * time.Second}
 	cfg.EnforceTimeout = 3 * time.Minute
 	doc, err := Run(context.Background(), c, cfg)
@@ -113,7 +113,7 @@ func TestRunThousandPoliciesCostTheTargetNotTheControl(t *testing.T) {
 
 func TestEnforcementFailsWithoutTheAllowingPolicy(t *testing.T) {
 	c := labClient(t)
-	cfg := smallConfig(0, 5)
+	cfg := smallConfig(t, 0, 5)
 	cfg.EnforceTimeout = 20 * time.Second
 	cfg.omit = generators.IsAllowing
 	_, err := Run(context.Background(), c, cfg)
@@ -128,7 +128,7 @@ func TestEnforcementFailsWithoutTheAllowingPolicy(t *testing.T) {
 
 func TestCancelMidStepRemovesEverything(t *testing.T) {
 	c := labClient(t)
-	cfg := smallConfig(0, 20)
+	cfg := smallConfig(t, 0, 20)
 	cfg.Load.Requests = 2000
 	cfg.Load.Rate = 100
 	ctx, cancel := context.WithCancel(context.Background())
