@@ -1,0 +1,30 @@
+// Package loadgen is meshbench's measuring core on the wire: an HTTP server
+// whose responses have exactly the size asked for, and a load generator built
+// on vegeta that opens one new TCP connection per request (keep-alive off, as
+// in the Romana study), alternates requests between several targets in one
+// window, and records every request's duration exactly.
+//
+// # Sizes
+//
+// Sizes are written as a decimal number with an optional unit. The units
+// k, M and G are decimal (SI): 1k = 1000 bytes, 1M = 1,000,000 bytes. The
+// units Ki, Mi and Gi are binary (IEC): 1Ki = 1024 bytes, 1Mi = 1,048,576
+// bytes. A trailing B is allowed (1kB, 1KiB, 512B) and units are
+// case-insensitive (1K = 1k = 1000, 1m = 1M). A fraction is allowed when the
+// result is a whole number of bytes: .5k = 0.5k = 500, .5Ki = 512.
+//
+// # Server
+//
+// NewServer answers /bytes/<size> and any other path with ?size=<size> with a
+// body of exactly that many bytes, /healthz with "ok", and /stats with the
+// number of sized responses served and of TCP connections accepted. Its
+// Serve method counts connections with http.Server.ConnState, which is how a
+// load run verifies that keep-alive really was off.
+//
+// # Load
+//
+// Load drives the targets at a fixed rate per target and stops after a fixed
+// number of requests (not after a duration). Requests to the targets
+// alternate one by one, so every target shares the same drift of the machine;
+// sizes are interleaved in rounds for the same reason.
+package loadgen
