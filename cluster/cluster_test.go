@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
+	"github.com/meshbench/meshbench/policies"
 )
 
 // These tests talk to the lab's real kube-apiserver and etcd.
@@ -24,7 +25,7 @@ func TestGeneratedPoliciesPassServerSideValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = c.DeleteRun(context.Background(), "dryrun") })
-	for _, shape := range generators.Shapes("networkpolicy") {
+	for _, shape := range policies.Shapes(policies.NetworkPolicy) {
 		plan := generators.Plan{Kind: "networkpolicy", Shape: shape, Steps: []int{50}, Namespace: ns, RunID: "dryrun", Port: cluster.ServerPort}
 		objs, err := plan.Objects(50)
 		if err != nil {

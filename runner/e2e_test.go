@@ -9,7 +9,9 @@ import (
 	"github.com/meshbench/meshbench/analysis"
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
+	"github.com/meshbench/meshbench/policies"
 	"github.com/meshbench/meshbench/results"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // These tests run meshbench's study on the lab: a real kube-apiserver, etcd,
@@ -115,7 +117,9 @@ func TestEnforcementFailsWithoutTheAllowingPolicy(t *testing.T) {
 	c := labClient(t)
 	cfg := smallConfig(t, 0, 5)
 	cfg.EnforceTimeout = 20 * time.Second
-	cfg.omit = generators.IsAllowing
+	cfg.omit = func(u *unstructured.Unstructured) bool {
+		return u.GetLabels()[policies.LabelPolicy] == policies.PolicyAllow
+	}
 	_, err := Run(context.Background(), c, cfg)
 	if err == nil {
 		t.Fatal("a step without the allowing policy was measured: its other policies admit the client")

@@ -124,7 +124,7 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 		for j := range cells {
 			cells[j].Step = fmt.Sprint(step)
 			cells[j].Policies = step
-			cells[j].PolicyKind = r.cfg.Plan.Kind
+			cells[j].PolicyKind = string(r.cfg.Plan.Kind)
 			if cells[j].Arm == results.ArmTarget {
 				cells[j].Enforcement = enf
 			}

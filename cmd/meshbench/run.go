@@ -101,8 +101,8 @@ Ctrl-C or a failure removes everything the run created.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&steps, "policies", "0,10,50,100,200", "policy counts to step through, comma-separated; 0 = no policy")
-	f.StringVar(&cfg.Plan.Kind, "kind", "networkpolicy", "policy kind: networkpolicy, cilium, istio or linkerd")
-	f.StringVar(&cfg.Plan.Shape, "shape", "", "policy shape (see meshbench generate --help); default the Romana shape")
+	f.StringVar((*string)(&cfg.Plan.Kind), "kind", "networkpolicy", "policy kind: networkpolicy, cilium, istio or linkerd")
+	f.StringVar((*string)(&cfg.Plan.Shape), "shape", "", "policy shape (see meshbench generate --help); default the Romana shape")
 	f.StringVar(&sizes, "sizes", ".5k,1k,10k,100k,1M", "response sizes, comma-separated (k = 1000, Ki = 1024)")
 	f.IntVar(&cfg.Load.Requests, "requests", 2000, "measured requests per size and arm")
 	f.Float64Var(&cfg.Load.Rate, "rate", 100, "requests per second per arm, below saturation")
