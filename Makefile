@@ -1,6 +1,8 @@
 # meshbench — build, test, benchmark.
 #
 #   make build   the meshbench binary in ./bin
+#   make lab     the lab's kube-apiserver, kube-scheduler, kube-controller-manager,
+#                kube-proxy and kube-router in ./bin (built once, then reused)
 #   make test    everything a fresh clone needs (Debian packages, Go modules,
 #                the lab's binaries), then every test
 #   make bench   benchmarks, printed as ratios measured side by side
@@ -11,11 +13,25 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/meshbench/meshbench/results.Version=$(VERSION)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: build deps test test-short bench clean fmt vet
+.PHONY: build deps lab test test-short bench clean fmt vet
 
 build:
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/meshbench ./cmd/meshbench
+
+# The lab's components come from the separate module lab/components (pinned
+# k8s.io/kubernetes and kube-router). One go build makes all five so they share
+# one compile of their common packages; it reruns only when the module changes.
+LAB_COMPONENTS := kube-apiserver kube-scheduler kube-controller-manager kube-proxy kube-router
+LAB_BINS       := $(addprefix $(BIN)/,$(LAB_COMPONENTS))
+LAB_SOURCES    := lab/components/go.mod lab/components/go.sum $(wildcard lab/components/cmd/*/*.go)
+
+lab: $(LAB_BINS)
+
+$(LAB_BINS) &: $(LAB_SOURCES)
+	@mkdir -p $(BIN)
+	cd lab/components && $(GO) build -ldflags '-s -w' -o $(BIN)/ $(addprefix ./cmd/,$(LAB_COMPONENTS))
+	@touch $(LAB_BINS)
 
 deps:
 	@bash hack/install-deps.sh
@@ -27,14 +43,15 @@ vet:
 # test installs what it needs, then runs every test. Tests that need root or
 # network namespaces skip with a message where those are missing, but never
 # when CI=true.
-test: deps build vet
-	$(GO) test -count=1 -timeout 45m ./...
+# -p 1: packages that bring up the lab share its ports and state directory.
+test: deps build lab vet
+	$(GO) test -p 1 -count=1 -timeout 45m ./...
 
 # test-short runs the tests that need neither root nor the lab.
 test-short:
 	$(GO) test -short -count=1 ./...
 
-bench: deps build
+bench: deps build lab
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 fmt:

@@ -13,7 +13,7 @@ const StepsFlag = "--policies"
 // any order (a plan may go down as well as up).
 func ParseSteps(s string) ([]int, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, fieldErr(StepsFlag, s, "want a comma-separated list of policy counts, e.g. 0,10,50,100,200")
+		return nil, fieldErr(StepsFlag, s, "want at least one policy count, e.g. 0,10,50,100,200")
 	}
 	var steps []int
 	for _, f := range strings.Split(s, ",") {

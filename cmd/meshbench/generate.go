@@ -33,7 +33,12 @@ each is the default).`,
 		Example: `  meshbench generate --kind networkpolicy --count 100 -n bench | kubectl apply -f -
   meshbench generate --kind networkpolicy --shape ipblock --client-cidr 10.244.1.7/32 --count 10
   meshbench generate --kind istio --shape l7 --count 50 --mesh-objects`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("generate takes flags only, not %q; e.g. meshbench generate --kind networkpolicy --count 100", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("count") {
 				return usagef("--count: required, the number of policies of the step, e.g. --count 100")
@@ -41,6 +46,9 @@ each is the default).`,
 			count, err := strconv.Atoi(countFlag)
 			if err != nil || count < 0 {
 				return usagef("--count %q: want a non-negative number of policies, e.g. 100", countFlag)
+			}
+			if plan.Port < 1 || plan.Port > 65535 {
+				return usagef("--port %d: want a port number 1-65535", plan.Port)
 			}
 			plan.Kind = policies.Kind(kind)
 			plan.Shape = policies.Shape(shape)

@@ -1,0 +1,28 @@
+package lab
+
+import "path/filepath"
+
+// KubeconfigPath is the admin kubeconfig of the lab kept at stateDir.
+func KubeconfigPath(stateDir string) string { return filepath.Join(stateDir, "kubeconfig") }
+
+// layout names the files under a state directory.
+type layout string
+
+func (l layout) dir() string            { return string(l) }
+func (l layout) kubeconfig() string     { return KubeconfigPath(string(l)) }
+func (l layout) pki(name string) string { return filepath.Join(string(l), "pki", name) }
+func (l layout) etcdData() string       { return filepath.Join(string(l), "etcd") }
+func (l layout) log(name string) string { return filepath.Join(string(l), "logs", name+".log") }
+func (l layout) pidDir() string         { return filepath.Join(string(l), "pids") }
+func (l layout) pid(name string) string { return filepath.Join(l.pidDir(), name+".pid") }
+func (l layout) componentKubeconfig(name string) string {
+	return filepath.Join(string(l), "kubeconfigs", name+".kubeconfig")
+}
+
+// hostMarker exists while the lab may have objects on the host (interface,
+// iptables chains, ipsets, sysctl): down removes them only then, so it never
+// touches another Kubernetes' chains of the same names.
+func (l layout) hostMarker() string { return filepath.Join(string(l), "host-objects") }
+
+// savedIPForward holds net.ipv4.ip_forward as it was before the lab set it.
+func (l layout) savedIPForward() string { return filepath.Join(string(l), "saved-ip_forward") }
