@@ -1,13 +1,27 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
+
+	"k8s.io/klog/v2"
 
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
 	"github.com/meshbench/meshbench/cluster"
 )
+
+func init() {
+	// client-go logs retries and discovery failures through klog; meshbench
+	// reports the one error that matters itself.
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(io.Discard)
+}
 
 // clusterFlags are kubectl's connection flags (--kubeconfig, --context,
 // -n/--namespace, ...) with kubectl's rules, KUBECONFIG included.
@@ -30,6 +44,9 @@ func (f *clusterFlags) client() (*cluster.Client, error) {
 	c, err := cluster.New(rc)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if _, err := c.Kube.Discovery().ServerVersion(); err != nil {
+		return nil, fmt.Errorf("cannot reach the cluster at %s: %v", rc.Host, err)
 	}
 	return c, nil
 }

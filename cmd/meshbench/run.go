@@ -11,9 +11,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/meshbench/meshbench/analysis"
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
 	"github.com/meshbench/meshbench/loadgen"
+	"github.com/meshbench/meshbench/results"
 	"github.com/meshbench/meshbench/runner"
 )
 
@@ -27,7 +29,7 @@ func newRunCmd() *cobra.Command {
 		sizes      string
 		placement  string
 		resultFile string
-		format     string
+		table      resultsTableFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run [--policies 0,10,50,100,200] [--sizes .5k,1k,10k,100k,1M]",
@@ -50,7 +52,7 @@ Ctrl-C or a failure removes everything the run created.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if cfg.Plan.Steps, err = generators.ParseSteps(steps); err != nil {
-				return usagef("--policies %q: %v (want non-negative integers, e.g. 0,10,50,100,200)", steps, err)
+				return usageErr(err)
 			}
 			for _, s := range strings.Split(sizes, ",") {
 				if _, err := loadgen.ParseSize(strings.TrimSpace(s)); err != nil {
@@ -71,7 +73,8 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err := cfg.Validate(); err != nil {
 				return usageErr(err)
 			}
-			if _, err := reportFormat(format); err != nil {
+			topts, format, err := table.options()
+			if err != nil {
 				return err
 			}
 			c, err := cf.client()
@@ -93,7 +96,11 @@ Ctrl-C or a failure removes everything the run created.`,
 				}
 				fmt.Fprintf(os.Stderr, "results in %s (%s)\n", resultFile, time.Since(start).Round(time.Second))
 				if runErr == nil {
-					return printReport(cmd.OutOrStdout(), format, doc)
+					t, err := analysis.BuildTable([]analysis.Source{{Docs: []*results.Document{doc}}}, topts)
+					if err != nil {
+						return err
+					}
+					return analysis.Render(cmd.OutOrStdout(), t, format)
 				}
 			}
 			return runErr
@@ -118,7 +125,7 @@ Ctrl-C or a failure removes everything the run created.`,
 	f.BoolVar(&cfg.Keep, "keep", false, "leave the run's objects on the cluster at the end")
 	f.StringVar(&cfg.RunID, "run-id", "", "run id (label meshbench.io/run); default a random one")
 	f.StringVar(&resultFile, "results", "", "results document to write (default meshbench-<run id>.json)")
-	f.StringVarP(&format, "output", "o", "table", "table format: table, markdown, csv or json")
+	table.add(f, `baseline step (default "0")`)
 	cf = newClusterFlags(f)
 	return cmd
 }
