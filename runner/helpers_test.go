@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/meshbench/meshbench/cluster"
 )
 
 func newTestID() string {
@@ -41,4 +40,3 @@ func (c cancelOn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-var _ = cluster.New
