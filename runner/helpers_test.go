@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
-
 )
 
 func newTestID() string {
@@ -39,4 +38,3 @@ func (c cancelOn) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
