@@ -16,7 +16,7 @@ import (
 func renderedTable(t *testing.T) *Table {
 	t.Helper()
 	doc := runDocument(80, "", []int{0, 10, 100}, map[int]time.Duration{100: 50 * time.Microsecond})
-	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{})
+	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestRenderMarkdownTables(t *testing.T) {
 func TestRenderTextAligned(t *testing.T) {
 	tab := renderedTable(t)
 	txt := string(render(t, tab, FormatTable))
-	for _, want := range []string{"Verdicts rest on the median", "Overhead vs 0 policies, ms: median ± CI", "Overhead vs 0 policies, %: mean [CI]", "Target over control", "A/A noise floor", "baseline"} {
+	for _, want := range []string{"Verdicts rest on the median", "Overhead vs 0 policies, ms: median ± CI", "Overhead vs 0 policies, %: mean [CI]", "Target over control", "A/A noise floor", "baseline", "Verdict by median against 0 policies:\n  10: no significant difference at any size\n  100: significant at .5k +0.05"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q", want)
 		}

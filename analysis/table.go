@@ -56,6 +56,9 @@ type Row struct {
 	PolicyKind string `json:"policyKind,omitempty"`
 	Arm        string `json:"arm"`
 	Baseline   bool   `json:"baseline,omitempty"`
+	// Enforcement is how the run confirmed the step's policies before
+	// measuring it; nil for plain loads.
+	Enforcement *results.Enforcement `json:"enforcement,omitempty"`
 	// Cells are aligned with Table.Sizes.
 	Cells []Cell `json:"cells"`
 
@@ -84,7 +87,8 @@ type Cell struct {
 	// this figure is free of drift between steps.
 	Paired *Overhead `json:"paired,omitempty"`
 
-	samples []int64
+	samples     []int64
+	enforcement *results.Enforcement
 }
 
 // Reported is false for missing cells and cells whose rate fell behind:
@@ -105,6 +109,9 @@ func (o *Overhead) By(stat Statistic) Difference {
 	return o.Median
 }
 
+// ArmAll as TableOptions.Arm makes every arm a row of its own.
+const ArmAll = "all"
+
 // TableOptions choose how a table is built.
 type TableOptions struct {
 	// Baseline picks the baseline row by label, step, mesh or source label.
@@ -114,7 +121,7 @@ type TableOptions struct {
 	// Statistic is what verdicts rest on: Median (default) or Mean.
 	Statistic Statistic
 	// Arm picks the arm the rows show. Empty: "target" when the documents
-	// have it, else every arm is a row.
+	// have it, else every arm is a row; ArmAll: every arm is a row.
 	Arm string
 	// Compare are the bootstrap options (resamples, confidence, seed).
 	Compare []Option
@@ -251,7 +258,9 @@ func run(jobs []func()) {
 // applied at the baseline step, so target and control are alike.
 func (t *Table) noiseFloor(base int) {
 	b := t.Rows[base]
-	if b.Policies != 0 {
+	// Only a run's step says what is applied; a plain load's arms may be
+	// different servers on purpose.
+	if b.Step == "" || b.Policies != 0 {
 		return
 	}
 	var nf []*Overhead

@@ -44,7 +44,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func TestTableRowsColumnsOverheads(t *testing.T) {
 	doc := runDocument(10, "", []int{200, 0, 10}, map[int]time.Duration{10: 5 * time.Microsecond, 200: 60 * time.Microsecond})
-	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{})
+	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestTableRowsColumnsOverheads(t *testing.T) {
 func TestTableBaselineArmAndStatistic(t *testing.T) {
 	doc := runDocument(20, "", []int{0, 10}, map[int]time.Duration{10: 50 * time.Microsecond})
 	src := []Source{{Docs: []*results.Document{doc}}}
-	tab, err := BuildTable(src, TableOptions{Baseline: "10", Arm: "control", Statistic: Mean})
+	tab, err := BuildTable(src, TableOptions{Baseline: "10", Arm: "control", Statistic: Mean, Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestTableBaselineArmAndStatistic(t *testing.T) {
 			t.Errorf("%+v: error %v, want an InputError naming the flag", o, err)
 		}
 	}
-	if _, err := BuildTable([]Source{{Docs: []*results.Document{results.New()}}}, TableOptions{}); err == nil {
+	if _, err := BuildTable([]Source{{Docs: []*results.Document{results.New()}}}, TableOptions{Compare: testResamples}); err == nil {
 		t.Error("a document without latency cells built a table")
 	}
 }
@@ -116,6 +116,9 @@ func TestTableFlagsCells(t *testing.T) {
 	doc := runDocument(30, "", []int{0, 10}, nil)
 	for i := range doc.Cells {
 		c := &doc.Cells[i]
+		if c.Arm == "target" {
+			c.Enforcement = &results.Enforcement{Enforced: c.Step == "0", ClientAllowed: true, Applied: c.Policies, After: 1300 * time.Millisecond}
+		}
 		if c.Step == "10" && c.Arm == "target" && c.Size == 512 {
 			c.Latency.Behind, c.Latency.AchievedRate = true, 71.5
 		}
@@ -127,7 +130,7 @@ func TestTableFlagsCells(t *testing.T) {
 			c.Latency.NewConnections = 1500
 		}
 	}
-	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{})
+	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +138,7 @@ func TestTableFlagsCells(t *testing.T) {
 	if behind.Reported() || behind.Flags[0] != FlagBehind {
 		t.Errorf("behind cell: %+v", behind.Flags)
 	}
-	if !errs.Reported() || strings.Join(errs.Flags, ",") != "errors,connections" {
+	if !errs.Reported() || strings.Join(errs.Flags, ",") != "errors,unenforced,connections" {
 		t.Errorf("error cell flags %v", errs.Flags)
 	}
 	var text strings.Builder
@@ -143,7 +146,9 @@ func TestTableFlagsCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := text.String()
-	for _, want := range []string{"behind", "3 (3 timeout) of 2000 requests failed", "fell behind (71.5 of 100 req/s)", "only 1500 new connections", " !", "0 (control) at .5k: 1 (1 status 503)"} {
+	for _, want := range []string{"behind", "3 (3 timeout) of 2000 requests failed", "fell behind (71.5 of 100 req/s)", "only 1500 new connections", " !", "0 (control) at .5k: 1 (1 status 503)",
+		"0: 0 objects applied in 0.00 s, enforced 1.30 s after the apply", "10: 10 objects applied in 0.00 s, NOT confirmed (probe denied: false, client allowed: true)",
+		"10 at 1M: enforcement was not confirmed", "10: no significant difference at any size; not reported at .5k (behind)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -153,7 +158,7 @@ func TestTableFlagsCells(t *testing.T) {
 func TestTableMergesFilesAndComparesSources(t *testing.T) {
 	a := runDocument(40, "", []int{0}, nil)
 	b := runDocument(50, "", []int{10}, map[int]time.Duration{10: 40 * time.Microsecond})
-	tab, err := BuildTable([]Source{{Docs: []*results.Document{a, b}}}, TableOptions{})
+	tab, err := BuildTable([]Source{{Docs: []*results.Document{a, b}}}, TableOptions{Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,14 +166,14 @@ func TestTableMergesFilesAndComparesSources(t *testing.T) {
 		t.Fatalf("two files of one run should merge into rows 0 and 10: %+v", tab.Rows)
 	}
 	// The same step in two files: samples concatenate.
-	tab, _ = BuildTable([]Source{{Docs: []*results.Document{a, a}}}, TableOptions{})
+	tab, _ = BuildTable([]Source{{Docs: []*results.Document{a, a}}}, TableOptions{Compare: testResamples})
 	if n := tab.Rows[0].Cells[0].Summary.N; n != 4000 {
 		t.Errorf("merged cell has %d samples, want 4000", n)
 	}
 
 	none := runDocument(60, "none", []int{0}, nil)
 	mesh := runDocument(70, "istio-ambient", []int{0}, map[int]time.Duration{0: 80 * time.Microsecond})
-	tab, err = BuildTable([]Source{{Label: "plain", Docs: []*results.Document{none}}, {Label: "ambient", Docs: []*results.Document{mesh}}}, TableOptions{Baseline: "plain"})
+	tab, err = BuildTable([]Source{{Label: "plain", Docs: []*results.Document{none}}, {Label: "ambient", Docs: []*results.Document{mesh}}}, TableOptions{Baseline: "plain", Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +196,7 @@ func TestTableOfPlainLoad(t *testing.T) {
 		d.Cells = append(d.Cells, results.Cell{Arm: arm, Size: 512, SizeLabel: ".5k",
 			Latency: &results.Latency{SamplesNs: latencies(uint64(i), 1000, 700e3, float64(i)*100e3), Requests: 1000, NewConnections: -1}})
 	}
-	tab, err := BuildTable([]Source{{Docs: []*results.Document{d}}}, TableOptions{})
+	tab, err := BuildTable([]Source{{Docs: []*results.Document{d}}}, TableOptions{Compare: testResamples})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,3 +207,33 @@ func TestTableOfPlainLoad(t *testing.T) {
 		t.Errorf("slow vs fast: %+v", d)
 	}
 }
+
+// A plain load with arms named target and control (different servers on
+// purpose): the paired figure is reported, but it is no A/A noise floor, and
+// --arm all shows both arms as rows.
+func TestTablePlainLoadTargetControl(t *testing.T) {
+	d := results.New()
+	for i, arm := range []string{results.ArmControl, results.ArmTarget} {
+		d.Cells = append(d.Cells, results.Cell{Arm: arm, Size: 512, SizeLabel: ".5k",
+			Latency: &results.Latency{SamplesNs: latencies(uint64(i), 1000, 700e3, float64(i)*100e3), Requests: 1000, NewConnections: 1000}})
+	}
+	src := []Source{{Docs: []*results.Document{d}}}
+	tab, err := BuildTable(src, TableOptions{Compare: testResamples})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.Rows) != 1 || tab.Rows[0].Cells[0].Paired == nil || !tab.Rows[0].Cells[0].Paired.Median.Significant {
+		t.Fatalf("target row with its paired difference: %+v", tab.Rows)
+	}
+	if tab.NoiseFloor != nil {
+		t.Error("a plain load's target/control difference was called an A/A noise floor")
+	}
+	tab, err = BuildTable(src, TableOptions{Arm: ArmAll, Compare: testResamples})
+	if err != nil || len(tab.Rows) != 2 || tab.Rows[1].Label != "target" || tab.Rows[1].Cells[0].Overhead == nil {
+		t.Fatalf("--arm all: %v %+v", err, tab)
+	}
+}
+
+// testResamples keeps table tests quick; the bootstrap itself is tested at
+// the default count in bootstrap_test.go.
+var testResamples = []Option{WithResamples(500)}

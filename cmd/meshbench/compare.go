@@ -53,7 +53,7 @@ windows, so their differences include any drift between the runs.`,
 			if err != nil {
 				return resultsTableError(err)
 			}
-			return analysis.Render(cmd.OutOrStdout(), t, format)
+			return f.render(cmd.OutOrStdout(), t, format)
 		},
 	}
 	f.add(c.Flags(), "baseline configuration: a file's label (default: the first file)")

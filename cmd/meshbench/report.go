@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -24,16 +25,29 @@ type resultsTableFlags struct {
 	resamples  int
 	confidence float64
 	seed       uint64
+	plot       string
 }
 
 func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
 	fs.StringVarP(&f.output, "output", "o", "table", "output format: table, markdown, csv or json")
 	fs.StringVar(&f.baseline, "baseline", "", baselineHelp)
 	fs.StringVar(&f.statistic, "statistic", "median", "statistic verdicts rest on: median or mean (the other is shown beside)")
-	fs.StringVar(&f.arm, "arm", "", `arm the rows show: target or control (default "target" when the documents have it, else every target)`)
+	fs.StringVar(&f.arm, "arm", "", `arm the rows show: target, control, any target name of a load, or all (default "target" when the documents have it, else all)`)
 	fs.IntVar(&f.resamples, "resamples", analysis.DefaultResamples, "bootstrap resamples per confidence interval")
 	fs.Float64Var(&f.confidence, "confidence", analysis.DefaultConfidence, "confidence level of the intervals, between 0 and 1")
 	fs.Uint64Var(&f.seed, "seed", analysis.DefaultSeed, "seed of the bootstrap (the same seed gives the same intervals)")
+	fs.StringVar(&f.plot, "plot", "", "also draw the table to this image: latency and % overhead against the step, one line per size (.png, .svg or .pdf)")
+}
+
+// render prints t and draws its plot when asked.
+func (f *resultsTableFlags) render(w io.Writer, t *analysis.Table, format analysis.Format) error {
+	if err := analysis.Render(w, t, format); err != nil {
+		return err
+	}
+	if f.plot != "" {
+		return analysis.Plot(t, f.plot)
+	}
+	return nil
 }
 
 // options checks the flags and turns them into table options.
@@ -52,6 +66,9 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	}
 	if !(f.confidence > 0 && f.confidence < 1) {
 		return o, "", usagef("--confidence %v: want a level between 0 and 1, e.g. 0.95", f.confidence)
+	}
+	if _, ok := analysis.PlotFormat(f.plot); f.plot != "" && !ok {
+		return o, "", usagef("--plot %q: want an image file ending in .png, .svg or .pdf", f.plot)
 	}
 	o = analysis.TableOptions{
 		Baseline: f.baseline, Statistic: stat, Arm: f.arm,
@@ -91,7 +108,7 @@ A/A noise floor at the baseline.`,
 			if err != nil {
 				return resultsTableError(err)
 			}
-			return analysis.Render(cmd.OutOrStdout(), t, format)
+			return f.render(cmd.OutOrStdout(), t, format)
 		},
 	}
 	f.add(c.Flags(), `baseline row: a step such as "0", or a mesh such as "none" (default: step 0, else mesh none, else the first row)`)

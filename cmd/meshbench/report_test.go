@@ -86,9 +86,13 @@ func TestReportRendersEveryFormat(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &tab) != nil || tab.Statistic != "mean" || len(tab.Rows) != 2 {
 		t.Fatalf("json: exit %d, %+v", code, tab)
 	}
-	code, out, _ = runResultsCLI(t, "report", p, "-o", "markdown", "--resamples", "200")
+	img := filepath.Join(t.TempDir(), "table.svg")
+	code, out, _ = runResultsCLI(t, "report", p, "-o", "markdown", "--resamples", "200", "--plot", img)
 	if code != 0 || !strings.Contains(out, "| policies | .5k | 10k |") {
 		t.Fatalf("markdown: exit %d:\n%s", code, out)
+	}
+	if svg, err := os.ReadFile(img); err != nil || !bytes.Contains(svg, []byte("<svg")) {
+		t.Fatalf("--plot %s: %v", img, err)
 	}
 }
 
@@ -134,6 +138,7 @@ func TestReportCompareBadInputExitTwo(t *testing.T) {
 		{[]string{"report", good, "--arm", "probe"}, "--arm \"probe\""},
 		{[]string{"report", good, "--confidence", "95"}, "--confidence"},
 		{[]string{"report", good, "--resamples", "x"}, "resamples"},
+		{[]string{"report", good, "--plot", "out.gif"}, "--plot \"out.gif\""},
 		{[]string{"compare", good}, "want two or more results files"},
 		{[]string{"compare", good, notJSON}, "notjson.json"},
 		{[]string{"compare", "--label", "a", "--label", "b", "--label", "c", good, good}, "--label"},
