@@ -27,6 +27,7 @@ var Kinds = []schema.GroupKind{
 	{Group: "apps", Kind: "Deployment"},
 	{Group: "", Kind: "Pod"},
 	{Group: "", Kind: "Service"},
+	{Group: "", Kind: "ServiceAccount"},
 }
 
 // DeleteRun removes every object of run id (of every run when id is empty)

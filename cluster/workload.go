@@ -87,11 +87,25 @@ func (w Workload) Service(role string) *corev1.Service {
 	}
 }
 
+// ClientServiceAccount is the service account of the client pods: the Istio
+// and Linkerd policies admit the client by its mesh identity, which is the
+// service account's.
+const ClientServiceAccount = "meshbench-client"
+
+// ServiceAccount is the client pods' service account.
+func (w Workload) ServiceAccount() *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta: w.meta(ClientServiceAccount, RoleClient),
+	}
+}
+
 // Client is a pod that runs `meshbench load` with args once and exits; its
 // stdout is the results document.
 func (w Workload) Client(name string, args []string) *corev1.Pod {
 	spec := w.podSpec(RoleClient, append([]string{"meshbench", "load"}, args...))
 	spec.RestartPolicy = corev1.RestartPolicyNever
+	spec.ServiceAccountName = ClientServiceAccount
 	spec.Affinity = affinityTo(RoleServer, w.RunID, w.Placement != CrossNode)
 	return &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
@@ -107,6 +121,9 @@ func (w Workload) Client(name string, args []string) *corev1.Pod {
 func (w Workload) Prober(name, role, url string) *corev1.Pod {
 	spec := w.podSpec(role, []string{"meshbench", "probe", "--url", url, "--interval", "200ms", "--timeout", "500ms"})
 	spec.RestartPolicy = corev1.RestartPolicyAlways
+	if role == RoleClient {
+		spec.ServiceAccountName = ClientServiceAccount
+	}
 	spec.Affinity = affinityTo(RoleServer, w.RunID, w.Placement != CrossNode)
 	return &corev1.Pod{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},

@@ -159,7 +159,7 @@ func (r *run) applyStep(ctx context.Context, step int, prev, next []*unstructure
 // the client uses for them.
 func (r *run) deployServers(ctx context.Context) (targetURL, controlURL string, err error) {
 	w := r.workload()
-	objs, err := cluster.ToUnstructured(
+	objs, err := cluster.ToUnstructured(w.ServiceAccount(),
 		w.Server(cluster.RoleServer), w.Service(cluster.RoleServer),
 		w.Server(cluster.RoleControl), w.Service(cluster.RoleControl))
 	if err != nil {
