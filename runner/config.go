@@ -10,6 +10,7 @@ import (
 
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
+	"github.com/meshbench/meshbench/meshes"
 )
 
 // Config is one study.
@@ -17,6 +18,9 @@ type Config struct {
 	// Plan is the policy kind, shape and steps; its Namespace and RunID are
 	// filled from the Config.
 	Plan generators.Plan
+	// Meshes are the configurations to measure, each in its own namespace
+	// (default: none).
+	Meshes []meshes.Mesh
 	// Namespace to work in; empty means a new one, meshbench-<run id>,
 	// created and removed by the run.
 	Namespace string

@@ -13,6 +13,7 @@ import (
 
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
+	"github.com/meshbench/meshbench/meshes"
 	"github.com/meshbench/meshbench/results"
 )
 
@@ -43,19 +44,26 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, c: c, ns: cfg.Namespace, doc: results.New()}
-	if r.ns == "" {
-		r.ns = "meshbench-" + cfg.RunID
+	if len(cfg.Meshes) == 0 {
+		cfg.Meshes = []meshes.Mesh{meshes.None}
 	}
-	r.cfg.Plan.Namespace, r.cfg.Plan.RunID = r.ns, cfg.RunID
+	if cfg.Namespace != "" && len(cfg.Meshes) > 1 {
+		return nil, fmt.Errorf("--namespace: several meshes need a namespace each, which meshbench creates; leave -n out")
+	}
+	r := &run{cfg: cfg, c: c, doc: results.New()}
 	if r.cfg.Plan.Port == 0 {
 		r.cfg.Plan.Port = cluster.ServerPort
 	}
+	r.cfg.Plan.RunID = cfg.RunID
+	r.setNamespace(cfg.Meshes[0])
 	if err := r.cfg.Plan.Validate(); err != nil {
 		return nil, err
 	}
 	facts, err := c.Facts(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.requireMeshes(ctx, facts); err != nil {
 		return nil, err
 	}
 	r.placement = cfg.Placement
@@ -75,15 +83,10 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 	if err := r.checkAccess(ctx); err != nil {
 		return nil, err
 	}
-
-	createdNS, err := c.EnsureNamespace(ctx, r.ns, cfg.RunID)
-	if err != nil {
-		return nil, err
-	}
 	if !cfg.Keep {
 		defer func() {
 			// Clean up with a context of its own: ctx may be the one Ctrl-C cancelled.
-			cctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			cctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			r.logf("cleaning up run %s", cfg.RunID)
 			if _, cerr := c.DeleteRun(cctx, cfg.RunID); cerr != nil {
@@ -91,37 +94,71 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 			}
 		}()
 	}
-	_ = createdNS
+	for _, mesh := range cfg.Meshes {
+		r.setNamespace(mesh)
+		if err := r.measureMesh(ctx, mesh); err != nil {
+			return r.doc, err
+		}
+	}
+	return r.doc, nil
+}
 
+// setNamespace points the run and its plan at mesh's namespace: the one
+// given with -n, else meshbench-<run id>, with the mesh's name appended when
+// the run measures several.
+func (r *run) setNamespace(mesh meshes.Mesh) {
+	r.ns = r.cfg.Namespace
+	if r.ns == "" {
+		r.ns = "meshbench-" + r.cfg.RunID
+		if len(r.cfg.Meshes) > 1 {
+			r.ns += "-" + string(mesh)
+		}
+	}
+	r.cfg.Plan.Namespace = r.ns
+}
+
+// measureMesh deploys the servers and probers in mesh's namespace, confirms
+// they are enrolled, and measures every step.
+func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
+	if _, err := r.c.EnsureNamespace(ctx, r.ns, r.cfg.RunID); err != nil {
+		return err
+	}
+	if err := meshes.Enrol(ctx, r.c.Kube, r.ns, mesh); err != nil {
+		return err
+	}
 	targetURL, controlURL, err := r.deployServers(ctx)
 	if err != nil {
-		return r.doc, err
+		return err
 	}
 	if err := r.startProbers(ctx, targetURL); err != nil {
-		return r.doc, err
+		return err
+	}
+	if err := r.checkEnrolled(ctx, mesh); err != nil {
+		return err
 	}
 	var prev []*unstructured.Unstructured
 	for i, step := range r.cfg.Plan.Steps {
 		objs, err := r.cfg.Plan.Objects(step)
 		if err != nil {
-			return r.doc, err
+			return err
 		}
 		if r.cfg.omit != nil {
 			objs = slices.DeleteFunc(objs, r.cfg.omit)
 		}
 		enf, err := r.applyStep(ctx, step, prev, objs)
 		if err != nil {
-			return r.doc, err
+			return err
 		}
 		prev = objs
-		r.logf("step %d/%d: %d policies, applied %d objects in %s, enforced after %s; measuring for ~%s",
-			i+1, len(r.cfg.Plan.Steps), step, enf.Applied, enf.ApplyTook.Round(time.Millisecond),
-			enf.After.Round(time.Millisecond), cfg.Load.expected().Round(time.Second))
+		r.logf("%s step %d/%d: %d policies, applied %d objects in %s, enforced after %s; measuring for ~%s",
+			mesh, i+1, len(r.cfg.Plan.Steps), step, enf.Applied, enf.ApplyTook.Round(time.Millisecond),
+			enf.After.Round(time.Millisecond), r.cfg.Load.expected().Round(time.Second))
 		cells, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL)
 		if err != nil {
-			return r.doc, fmt.Errorf("step %d: %w", step, err)
+			return fmt.Errorf("%s step %d: %w", mesh, step, err)
 		}
 		for j := range cells {
+			cells[j].Mesh = string(mesh)
 			cells[j].Step = fmt.Sprint(step)
 			cells[j].Policies = step
 			cells[j].PolicyKind = string(r.cfg.Plan.Kind)
@@ -131,7 +168,13 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 		}
 		r.doc.Cells = append(r.doc.Cells, cells...)
 	}
-	return r.doc, nil
+	// The mesh's policies go before the next mesh is measured.
+	if len(prev) > 0 {
+		if err := r.c.Delete(ctx, prev, cluster.ApplyOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // applyStep applies the difference between the previous step's objects and
