@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -19,8 +20,8 @@ func (r *run) requireMeshes(ctx context.Context, facts *results.Cluster) error {
 	if err != nil {
 		return fmt.Errorf("detecting meshes: %w", err)
 	}
-	facts.CNI = d.CNI()
-	facts.Meshes = d.Versions()
+	facts.CNI, facts.Meshes = describe(d)
+	r.doc.Notes = append(r.doc.Notes, d.Notes...)
 	for _, m := range r.cfg.Meshes {
 		if err := d.Require(m); err != nil {
 			return err
@@ -40,4 +41,29 @@ func (r *run) checkEnrolled(ctx context.Context, mesh meshes.Mesh) error {
 		return fmt.Errorf("mesh %s: %w", mesh, err)
 	}
 	return nil
+}
+
+// describe names the policy engines and the meshes with their versions.
+func describe(d meshes.Detected) (cni string, found map[string]string) {
+	var engines []string
+	for _, e := range d.PolicyEngines {
+		engines = append(engines, versioned(e.Name, e.Version))
+	}
+	found = map[string]string{}
+	for _, m := range []*meshes.Installation{d.Istio, d.Linkerd, d.Cilium} {
+		if m != nil {
+			found[m.Name] = versioned(m.Version, "")
+		}
+	}
+	return strings.Join(engines, ", "), found
+}
+
+func versioned(name, version string) string {
+	switch {
+	case version != "" && name != "":
+		return name + " " + version
+	case name != "":
+		return name
+	}
+	return "unknown version"
 }
