@@ -15,6 +15,7 @@ import (
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
 	"github.com/meshbench/meshbench/loadgen"
+	"github.com/meshbench/meshbench/meshes"
 	"github.com/meshbench/meshbench/results"
 	"github.com/meshbench/meshbench/runner"
 )
@@ -30,6 +31,7 @@ func newRunCmd() *cobra.Command {
 		placement  string
 		resultFile string
 		table      resultsTableFlags
+		meshList   string
 	)
 	cmd := &cobra.Command{
 		Use:   "run [--policies 0,10,50,100,200] [--sizes .5k,1k,10k,100k,1M]",
@@ -59,6 +61,9 @@ Ctrl-C or a failure removes everything the run created.`,
 					return usagef("--sizes %q: %v", sizes, err)
 				}
 				cfg.Load.Sizes = append(cfg.Load.Sizes, strings.TrimSpace(s))
+			}
+			if cfg.Meshes, err = meshes.ParseMeshes(meshList); err != nil {
+				return usagef("--mesh %q: %v", meshList, err)
 			}
 			cfg.Placement = cluster.Placement(placement)
 			if cfg.RunID == "" {
@@ -110,6 +115,7 @@ Ctrl-C or a failure removes everything the run created.`,
 	f.StringVar(&steps, "policies", "0,10,50,100,200", "policy counts to step through, comma-separated; 0 = no policy")
 	f.StringVar((*string)(&cfg.Plan.Kind), "kind", "networkpolicy", "policy kind: networkpolicy, cilium, istio or linkerd")
 	f.StringVar((*string)(&cfg.Plan.Shape), "shape", "", "policy shape (see meshbench generate --help); default the Romana shape")
+	f.StringVar(&meshList, "mesh", "none", "configurations to measure, comma-separated: none, istio-ambient, linkerd, cilium, cilium-wireguard, cilium-ipsec")
 	f.StringVar(&sizes, "sizes", ".5k,1k,10k,100k,1M", "response sizes, comma-separated (k = 1000, Ki = 1024)")
 	f.IntVar(&cfg.Load.Requests, "requests", 2000, "measured requests per size and arm")
 	f.Float64Var(&cfg.Load.Rate, "rate", 100, "requests per second per arm, below saturation")
