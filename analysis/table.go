@@ -93,9 +93,12 @@ type Cell struct {
 	enforcement *results.Enforcement
 }
 
-// Reported is false for missing cells and cells whose rate fell behind:
-// their numbers do not describe the asked load.
-func (c *Cell) Reported() bool { return !c.Missing && !slices.Contains(c.Flags, FlagBehind) }
+// Reported is false for missing cells, cells whose rate fell behind (their
+// numbers do not describe the asked load) and cells without a successful
+// request.
+func (c *Cell) Reported() bool {
+	return !c.Missing && !slices.Contains(c.Flags, FlagBehind) && !slices.Contains(c.Flags, FlagEmpty)
+}
 
 // Overhead is a difference by both statistics.
 type Overhead struct {
