@@ -101,7 +101,7 @@ func compareQuantile(stat Statistic, base, other []int64, q int64, opts []Option
 type estimator interface {
 	n() int
 	point() float64
-	resample(rng *rand.Rand, src rand.Source) float64
+	resample(src rand.Source) float64
 }
 
 func compare(stat Statistic, base, other estimator, o options) Difference {
@@ -126,10 +126,9 @@ func resampled(e estimator, o options, stream uint64) distribution {
 	}
 	d.point = e.point()
 	src := rand.NewPCG(o.seed, stream*0x9e3779b97f4a7c15+1)
-	rng := rand.New(src)
 	d.replicates = make([]float64, o.resamples)
 	for i := range d.replicates {
-		d.replicates[i] = e.resample(rng, src)
+		d.replicates[i] = e.resample(src)
 	}
 	return d
 }
@@ -197,7 +196,7 @@ func newQuantileEstimator(samples []int64, q int64) *quantileEstimator {
 func (e *quantileEstimator) n() int         { return len(e.sorted) }
 func (e *quantileEstimator) point() float64 { return float64(e.sorted[e.k-1]) }
 
-func (e *quantileEstimator) resample(_ *rand.Rand, src rand.Source) float64 {
+func (e *quantileEstimator) resample(src rand.Source) float64 {
 	n := len(e.sorted)
 	u := distuv.Beta{Alpha: float64(e.k), Beta: float64(n + 1 - e.k), Src: src}.Rand()
 	i := min(int(u*float64(n)), n-1)
@@ -214,7 +213,7 @@ func (e *meanEstimator) point() float64 {
 	return m
 }
 
-func (e *meanEstimator) resample(_ *rand.Rand, src rand.Source) float64 {
+func (e *meanEstimator) resample(src rand.Source) float64 {
 	n := len(e.samples)
 	if n > math.MaxUint32 {
 		rng := rand.New(src)

@@ -118,7 +118,7 @@ func TestQuantileShortcutMatchesResampling(t *testing.T) {
 		slow := make([]int, n)
 		idx := make([]int, n)
 		for range draws {
-			fast[int(e.resample(nil, src))]++
+			fast[int(e.resample(src))]++
 			for j := range idx {
 				idx[j] = rng.IntN(n)
 			}

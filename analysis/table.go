@@ -93,9 +93,12 @@ type Cell struct {
 	enforcement *results.Enforcement
 }
 
-// Reported is false for missing cells and cells whose rate fell behind:
-// their numbers do not describe the asked load.
-func (c *Cell) Reported() bool { return !c.Missing && !slices.Contains(c.Flags, FlagBehind) }
+// Reported is false for missing cells, cells whose rate fell behind (their
+// numbers do not describe the asked load) and cells without a successful
+// request.
+func (c *Cell) Reported() bool {
+	return !c.Missing && !slices.Contains(c.Flags, FlagBehind) && !slices.Contains(c.Flags, FlagEmpty)
+}
 
 // Overhead is a difference by both statistics.
 type Overhead struct {
@@ -163,10 +166,11 @@ func BuildTable(sources []Source, o TableOptions) (*Table, error) {
 		return nil, err
 	}
 	copts := newOptions(o.Compare)
+	load := g.loadLines() // may add a note
 	t := &Table{
 		RowTitle: g.rowTitle(), Statistic: o.Statistic, Arm: g.arm,
 		Confidence: copts.confidence, Resamples: copts.resamples,
-		Sizes: g.sizes, Load: g.loadLines(), Notes: g.notes,
+		Sizes: g.sizes, Load: load, Notes: g.notes,
 	}
 	t.Rows = g.rows()
 	base, err := pickBaseline(t.Rows, o.Baseline)
@@ -290,12 +294,12 @@ func (t *Table) noiseFloor(base int) {
 		return
 	}
 	var nf []*Overhead
-	any := false
+	found := false
 	for _, c := range b.Cells {
 		nf = append(nf, c.Paired)
-		any = any || c.Paired != nil
+		found = found || c.Paired != nil
 	}
-	if any {
+	if found {
 		t.NoiseFloor = nf
 	}
 }
