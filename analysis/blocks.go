@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -55,7 +57,7 @@ func (t *Table) legend() []string {
 	ci := fmt.Sprintf("%.0f%%", 100*t.Confidence)
 	lines := []string{"* the " + ci + " CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds."}
 	if t.anyFlagged() {
-		lines = append(lines, "! the cell is flagged (see notes); behind: the client fell behind the asked rate, so the cell is not reported.")
+		lines = append(lines, "! the cell is flagged (see notes). behind: the client fell behind the asked rate; empty: no request succeeded; neither is reported.")
 	}
 	return lines
 }
@@ -86,6 +88,9 @@ func (t *Table) blocks() []block {
 		blocks = append(blocks,
 			t.grid(fmt.Sprintf("%s, ms: %s ± CI", vs, s), overheadCell(s, diffMs), true),
 			t.grid(fmt.Sprintf("%s, %%: %s [CI]", vs, s), overheadCell(s, diffPercent), true))
+	}
+	if t.Reference != nil {
+		blocks = append(blocks, t.Reference.block())
 	}
 	if t.hasPaired() {
 		title := "Target over control at the same step (same window, free of drift)"
@@ -143,7 +148,10 @@ func (t *Table) grid(title string, value func(Row, *Cell) string, overhead bool)
 			case c.Missing:
 				v = "-"
 			case !c.Reported():
-				v = "behind"
+				v = FlagBehind
+				if !slices.Contains(c.Flags, FlagBehind) {
+					v = FlagEmpty
+				}
 			case overhead && r.Baseline:
 				v = "baseline"
 			default:
@@ -210,3 +218,60 @@ func pick(s Summary, stat Statistic) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/1e6) }
 
 func signedMs(d time.Duration) string { return fmt.Sprintf("%+.3f", float64(d)/1e6) }
+
+// verdictLines say, per row, at which sizes the overhead against the
+// baseline is significant by the verdict statistic.
+func (t *Table) verdictLines() []string {
+	if len(t.Rows) < 2 {
+		return nil
+	}
+	lines := []string{fmt.Sprintf("Verdict by %s against %s:", t.Statistic, t.baselineName())}
+	for _, r := range t.Rows {
+		if r.Baseline {
+			continue
+		}
+		var sig, behind []string
+		for i := range r.Cells {
+			c := &r.Cells[i]
+			switch {
+			case c.Missing:
+			case !c.Reported():
+				behind = append(behind, c.Size)
+			case c.Overhead != nil && c.Overhead.By(t.Statistic).Significant:
+				d := c.Overhead.By(t.Statistic)
+				sig = append(sig, fmt.Sprintf("%s %s ms (%+.1f%% [%+.1f, %+.1f])", c.Size, signedMs(d.Diff), d.Percent, d.PercentCILow, d.PercentCIHigh))
+			}
+		}
+		v := "no significant difference at any size"
+		if len(sig) > 0 {
+			v = "significant at " + strings.Join(sig, ", ")
+		}
+		if len(behind) > 0 {
+			v += "; not reported at " + strings.Join(behind, ", ") + " (see notes)"
+		}
+		lines = append(lines, "  "+r.Label+": "+v)
+	}
+	return lines
+}
+
+// enforcementLines say how each step's policies were confirmed.
+func (t *Table) enforcementLines() []string {
+	var lines []string
+	for _, r := range t.Rows {
+		e := r.Enforcement
+		if e == nil {
+			continue
+		}
+		state := fmt.Sprintf("enforced %s after the apply", seconds(e.After))
+		if !e.Enforced {
+			state = fmt.Sprintf("NOT confirmed (probe denied: %v, client allowed: %v)", e.ProbeDenied, e.ClientAllowed)
+		}
+		lines = append(lines, fmt.Sprintf("  %s: %d objects applied in %s, %s", r.Label, e.Applied, seconds(e.ApplyTook), state))
+	}
+	if lines == nil {
+		return nil
+	}
+	return append([]string{"Enforcement, confirmed before measuring each step (a probe no policy allows is denied, the client is allowed):"}, lines...)
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }

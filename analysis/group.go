@@ -22,6 +22,9 @@ const (
 	FlagConnections = "connections"
 	// FlagEmpty: the cell has no successful samples.
 	FlagEmpty = "empty"
+	// FlagUnenforced: the run could not confirm the step's policies were
+	// enforced before measuring.
+	FlagUnenforced = "unenforced"
 )
 
 type rowKey struct {
@@ -36,17 +39,18 @@ type cellKey struct {
 
 // merged is every document's samples of one cell key.
 type merged struct {
-	samples    []int64
-	requests   int
-	errors     map[string]int
-	newConns   int64
-	rate       float64
-	achieved   float64
-	behind     bool
-	keepAlive  bool
-	docs       int
-	policies   int
-	policyKind string
+	samples     []int64
+	requests    int
+	errors      map[string]int
+	newConns    int64
+	rate        float64
+	achieved    float64
+	behind      bool
+	keepAlive   bool
+	docs        int
+	policies    int
+	policyKind  string
+	enforcement *results.Enforcement
 }
 
 // grouping is the latency cells of a set of sources, keyed for the table.
@@ -164,6 +168,9 @@ func (g *grouping) merge(k cellKey, c *results.Cell, keepAlive bool) {
 		m.newConns += l.NewConnections
 	}
 	m.behind = m.behind || l.Behind
+	if c.Enforcement != nil && (m.enforcement == nil || !c.Enforcement.Enforced) {
+		m.enforcement = c.Enforcement
+	}
 	m.keepAlive = m.keepAlive || keepAlive
 }
 
@@ -275,6 +282,9 @@ func (g *grouping) rows() []Row {
 				continue
 			}
 			r.Policies, r.PolicyKind = m.policies, m.policyKind
+			if r.Enforcement == nil {
+				r.Enforcement = m.enforcement
+			}
 			r.Cells = append(r.Cells, m.cell(s.Label))
 		}
 		rows[i] = r
@@ -285,7 +295,7 @@ func (g *grouping) rows() []Row {
 func (m *merged) cell(size string) Cell {
 	c := Cell{
 		Size: size, Summary: Summarize(m.samples), Requests: m.requests, NewConnections: m.newConns,
-		Rate: m.rate, AchievedRate: m.achieved, samples: m.samples,
+		Rate: m.rate, AchievedRate: m.achieved, samples: m.samples, enforcement: m.enforcement,
 	}
 	if len(m.errors) > 0 {
 		c.Errors = m.errors
@@ -299,6 +309,9 @@ func (m *merged) cell(size string) Cell {
 	if len(m.errors) > 0 {
 		c.Flags = append(c.Flags, FlagErrors)
 	}
+	if m.enforcement != nil && !m.enforcement.Enforced {
+		c.Flags = append(c.Flags, FlagUnenforced)
+	}
 	// The server counts connections per cell around the cell's requests; a
 	// 1% allowance absorbs a health check landing in the window.
 	if !m.keepAlive && m.newConns >= 0 && m.newConns < int64(m.requests)-int64(m.requests)/100 {
@@ -307,19 +320,21 @@ func (m *merged) cell(size string) Cell {
 	return c
 }
 
-// control returns the control arm's samples at row's step and size, when
-// the rows show the target arm and the control was measured and reported.
-func (g *grouping) control(r Row, size int64) []int64 {
-	if g.arm != results.ArmTarget {
-		return nil
-	}
+// control returns the key and samples of the control arm at row's step and
+// size, when the rows show the target arm and the control was measured and
+// reported.
+func (g *grouping) control(r Row, size int64) (cellKey, []int64) {
 	k := r.key
 	k.arm = results.ArmControl
-	m := g.cells[cellKey{k, size}]
-	if m == nil || m.behind || len(m.samples) == 0 {
-		return nil
+	ck := cellKey{k, size}
+	if g.arm != results.ArmTarget {
+		return ck, nil
 	}
-	return m.samples
+	m := g.cells[ck]
+	if m == nil || m.behind || len(m.samples) == 0 {
+		return ck, nil
+	}
+	return ck, m.samples
 }
 
 // flagNotes explains every flagged cell in one line each, the control
@@ -351,6 +366,8 @@ func cellNotes(where string, c Cell) []string {
 			notes = append(notes, fmt.Sprintf("%s: no successful requests", where))
 		case FlagErrors:
 			notes = append(notes, fmt.Sprintf("%s: %s of %d requests failed; figures describe the rest", where, errorList(c.Errors), c.Requests))
+		case FlagUnenforced:
+			notes = append(notes, fmt.Sprintf("%s: enforcement was not confirmed before measuring (probe denied: %v, client allowed: %v)", where, c.enforcement.ProbeDenied, c.enforcement.ClientAllowed))
 		case FlagConnections:
 			notes = append(notes, fmt.Sprintf("%s: only %d new connections for %d requests with keep-alive off", where, c.NewConnections, c.Requests))
 		}

@@ -27,9 +27,12 @@ func renderMarkdown(w io.Writer, t *Table) error {
 			mdRow(bw, r)
 		}
 	}
-	if nf := t.noiseFloorLines(); nf != nil {
-		fmt.Fprintf(bw, "\n%s\n\n", mdEscape(nf[0]))
-		for _, l := range nf[1:] {
+	for _, section := range [][]string{t.verdictLines(), t.noiseFloorLines(), t.enforcementLines()} {
+		if section == nil {
+			continue
+		}
+		fmt.Fprintf(bw, "\n%s\n\n", mdEscape(section[0]))
+		for _, l := range section[1:] {
 			fmt.Fprintln(bw, "- "+mdEscape(strings.TrimSpace(l)))
 		}
 	}

@@ -27,9 +27,12 @@ func renderText(w io.Writer, t *Table) error {
 			return err
 		}
 	}
-	if nf := t.noiseFloorLines(); nf != nil {
+	for _, section := range [][]string{t.verdictLines(), t.noiseFloorLines(), t.enforcementLines()} {
+		if section == nil {
+			continue
+		}
 		fmt.Fprintln(bw)
-		for _, l := range nf {
+		for _, l := range section {
 			fmt.Fprintln(bw, l)
 		}
 	}

@@ -60,8 +60,9 @@ func Down(ctx context.Context, o Options) error {
 		return errors.Join(errs...)
 	}
 	// Only a clean host drops the marker, so a failed down can be retried.
-	// etcd's data goes too: the next up starts an empty cluster.
-	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData()} {
+	// etcd's data and the node agent's pod records go too: the next up
+	// starts an empty cluster.
+	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords()} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}

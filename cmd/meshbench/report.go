@@ -26,6 +26,7 @@ type resultsTableFlags struct {
 	confidence float64
 	seed       uint64
 	plot       string
+	reference  string
 }
 
 func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
@@ -36,11 +37,15 @@ func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
 	fs.IntVar(&f.resamples, "resamples", analysis.DefaultResamples, "bootstrap resamples per confidence interval")
 	fs.Float64Var(&f.confidence, "confidence", analysis.DefaultConfidence, "confidence level of the intervals, between 0 and 1")
 	fs.Uint64Var(&f.seed, "seed", analysis.DefaultSeed, "seed of the bootstrap (the same seed gives the same intervals)")
+	fs.StringVar(&f.reference, "reference", "", "also show a published table for orientation: "+strings.Join(analysis.ReferenceNames(), ", "))
 	fs.StringVar(&f.plot, "plot", "", "also draw the table to this image: latency and % overhead against the step, one line per size (.png, .svg or .pdf)")
 }
 
 // render prints t and draws its plot when asked.
 func (f *resultsTableFlags) render(w io.Writer, t *analysis.Table, format analysis.Format) error {
+	if f.reference != "" {
+		t.Reference, _ = analysis.LookupReference(f.reference)
+	}
 	if err := analysis.Render(w, t, format); err != nil {
 		return err
 	}
@@ -69,6 +74,9 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	}
 	if _, ok := analysis.PlotFormat(f.plot); f.plot != "" && !ok {
 		return o, "", usagef("--plot %q: want an image file ending in .png, .svg or .pdf", f.plot)
+	}
+	if _, err := analysis.LookupReference(f.reference); f.reference != "" && err != nil {
+		return o, "", usagef("--reference %s", err)
 	}
 	o = analysis.TableOptions{
 		Baseline: f.baseline, Statistic: stat, Arm: f.arm,
