@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages meshbench's tests and lab need, only those missing.
 # etcd-server: the lab's etcd; iptables, ipset, iproute2: the lab's node networking
-# and kube-router; apache2-utils (ab) and iperf3: the peers the benchmarks compare with.
+# and kube-router; apache2-utils (ab) and iperf3: the peers the benchmarks compare with;
+# prometheus: a real Prometheus for the cpu package's tests.
 set -euo pipefail
-want=(etcd-server iptables ipset iproute2 apache2-utils iperf3 conntrack)
+want=(etcd-server iptables ipset iproute2 apache2-utils iperf3 conntrack prometheus)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,5 +18,5 @@ echo "installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The package starts etcd as a service on some systems; the lab runs its own.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd >/dev/null 2>&1 || true; fi
+# The packages start etcd and prometheus as services on some systems; the lab and tests run their own.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now etcd prometheus >/dev/null 2>&1 || true; fi

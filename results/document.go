@@ -113,10 +113,13 @@ type Cell struct {
 	Size      int64  `json:"size"`
 	SizeLabel string `json:"sizeLabel"`
 
-	Latency     *Latency     `json:"latency,omitempty"`
-	Throughput  *Throughput  `json:"throughput,omitempty"`
-	RTT         *RTT         `json:"rtt,omitempty"`
-	CPU         *CPU         `json:"cpu,omitempty"`
+	Latency    *Latency    `json:"latency,omitempty"`
+	Throughput *Throughput `json:"throughput,omitempty"`
+	RTT        *RTT        `json:"rtt,omitempty"`
+	CPU        *CPU        `json:"cpu,omitempty"`
+	// ServerCPU is the CPU of the measured server's node and cgroup over the
+	// same window, as the server reported it.
+	ServerCPU   *CPU         `json:"serverCPU,omitempty"`
 	Enforcement *Enforcement `json:"enforcement,omitempty"`
 }
 
@@ -154,12 +157,75 @@ type Throughput struct {
 	Retransmits  int64     `json:"retransmits"`
 	ServerBytes  int64     `json:"serverBytes,omitempty"`
 	Connections  int64     `json:"connections,omitempty"`
+
+	// Target is the stream server as host:port.
+	Target string `json:"target,omitempty"`
+	// WriteSize is the size of each write (the server's, for reverse).
+	WriteSize int `json:"writeSize,omitempty"`
+	// Omit is the start-up time no figure includes (iperf3's --omit).
+	Omit time.Duration `json:"omitNs,omitempty"`
+	// Intervals are the measured intervals, omitted ones excluded; their
+	// bytes sum to Bytes and their durations to Duration.
+	Intervals []ThroughputInterval `json:"intervals,omitempty"`
+	// WireBytes is every payload byte the client moved, the omitted start and
+	// the drain after the end included: what the server must have counted
+	// (ServerBytes).
+	WireBytes int64 `json:"wireBytes,omitempty"`
+	// RetransmitsBy says whose TCP_INFO Retransmits come from: the sender's,
+	// so "client" for send and "server" for reverse.
+	RetransmitsBy string `json:"retransmitsBy,omitempty"`
+	// Streams are the client's connections, with TCP_INFO read at their end.
+	Streams []StreamConn `json:"streams,omitempty"`
+}
+
+// ThroughputInterval is one reporting interval of a stream measurement.
+type ThroughputInterval struct {
+	// Start is the offset from the start of the measured window.
+	Start    time.Duration `json:"startNs"`
+	Duration time.Duration `json:"durationNs"`
+	Bytes    int64         `json:"bytes"`
+	Bps      float64       `json:"bps"`
+	// Retransmits are the client's retransmitted segments in the interval.
+	Retransmits int64 `json:"retransmits"`
+}
+
+// StreamConn is one connection of a stream measurement.
+type StreamConn struct {
+	// Bytes are the connection's bytes in the measured window.
+	Bytes       int64         `json:"bytes"`
+	Retransmits int64         `json:"retransmits"`
+	RTT         time.Duration `json:"rttNs"`
+	RTTVar      time.Duration `json:"rttVarNs"`
+	// Cwnd is the congestion window in segments, MSS the segment size.
+	Cwnd int64 `json:"cwnd"`
+	MSS  int64 `json:"mss"`
+}
+
+// Gbps is the measured throughput in Gbit/s (0 when nothing was measured).
+func (t *Throughput) Gbps() float64 {
+	if t == nil || t.Duration <= 0 {
+		return 0
+	}
+	return float64(t.Bytes) * 8 / t.Duration.Seconds() / 1e9
 }
 
 // RTT is round-trip times on one connection (TCP_RR) or per connection (TCP_CRR).
 type RTT struct {
 	Mode      string  `json:"mode"` // "rr" or "crr"
 	SamplesNs []int64 `json:"samplesNs"`
+
+	// Target is the stream server as host:port.
+	Target string `json:"target,omitempty"`
+	// MessageSize is the bytes of each request and each response.
+	MessageSize int `json:"messageSize,omitempty"`
+	// Requests is the number of round trips asked for.
+	Requests int `json:"requests,omitempty"`
+	// Errors counts failed round trips by kind.
+	Errors map[string]int `json:"errors,omitempty"`
+	// Connections is the number of connections the server counted (1 for rr,
+	// one per round trip for crr).
+	Connections int64         `json:"connections,omitempty"`
+	Duration    time.Duration `json:"durationNs,omitempty"`
 }
 
 // CPU is the CPU used during a measurement, in cores (1.0 = one core busy).
@@ -171,6 +237,56 @@ type CPU struct {
 	Steal    float64       `json:"steal"`
 	Cgroup   float64       `json:"cgroup,omitempty"`
 	Duration time.Duration `json:"durationNs"`
+
+	// The rest of /proc/stat, in cores like the fields above.
+	Nice   float64 `json:"nice"`
+	IRQ    float64 `json:"irq"`
+	IOWait float64 `json:"iowait"`
+	Idle   float64 `json:"idle"`
+	// CPUs is the node's number of CPUs the figures are out of.
+	CPUs int `json:"cpus,omitempty"`
+	// CgroupPath is the cgroup whose cpu.stat gave Cgroup (this process's or a pod's).
+	CgroupPath   string  `json:"cgroupPath,omitempty"`
+	CgroupUser   float64 `json:"cgroupUser,omitempty"`
+	CgroupSystem float64 `json:"cgroupSystem,omitempty"`
+	// Samples are the per-interval (normally per-second) figures.
+	Samples []CPUSample `json:"samples,omitempty"`
+	// Components are cores per mesh component (ztunnel, linkerd-proxy,
+	// cilium-agent, ...) from Prometheus over the measurement window.
+	Components map[string]float64 `json:"components,omitempty"`
+	// Notes say what could not be measured, e.g. a Prometheus that failed mid-run.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// CPUSample is one sampling interval's CPU use in cores.
+type CPUSample struct {
+	Start    time.Duration `json:"startNs"`
+	Duration time.Duration `json:"durationNs"`
+	User     float64       `json:"user"`
+	System   float64       `json:"system"`
+	Softirq  float64       `json:"softirq"`
+	Steal    float64       `json:"steal"`
+	Idle     float64       `json:"idle"`
+	Cgroup   float64       `json:"cgroup,omitempty"`
+}
+
+// Busy is the node's CPU in use in cores: user, nice, system, irq and softirq
+// (steal and iowait are time the node's CPUs did not work for it).
+func (c *CPU) Busy() float64 {
+	if c == nil {
+		return 0
+	}
+	return c.User + c.Nice + c.System + c.IRQ + c.Softirq
+}
+
+// CoresPerGbps is the node's busy CPU per Gbit/s of a throughput cell, the
+// cost of moving the bytes; ok is false without both measurements.
+func (c *Cell) CoresPerGbps() (cores float64, ok bool) {
+	g := c.Throughput.Gbps()
+	if c.CPU == nil || g <= 0 {
+		return 0, false
+	}
+	return c.CPU.Busy() / g, true
 }
 
 // Enforcement records how a step's policies were confirmed before measuring.

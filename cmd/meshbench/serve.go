@@ -18,6 +18,7 @@ func newServeCmd() *cobra.Command {
 		port    int
 		address string
 		delay   time.Duration
+		streams int
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -50,6 +51,12 @@ how a measurement pipeline is calibrated. Stops on SIGTERM or Ctrl-C.`,
 			if err != nil {
 				return err
 			}
+			waitStreams, err := startStreamServer(cmd, address, streams, delay)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			defer waitStreams()
 			srv := loadgen.NewServer(loadgen.WithDelay(delay))
 			fmt.Fprintf(cmd.ErrOrStderr(), "meshbench serve: listening on %s (delay %v)\n", ln.Addr(), delay)
 			if err := srv.Serve(cmd.Context(), ln); err != nil {
@@ -64,5 +71,6 @@ how a measurement pipeline is calibrated. Stops on SIGTERM or Ctrl-C.`,
 	f.IntVarP(&port, "port", "p", 8080, "TCP port to listen on (0 picks a free one)")
 	f.StringVar(&address, "address", "0.0.0.0", "IP address to listen on")
 	f.DurationVar(&delay, "delay", 0, "wait added to every sized response, e.g. 20us, 100us, 1ms")
+	f.IntVar(&streams, "stream-port", 0, "also serve raw TCP streams, rr and crr (meshbench stream, rtt; --delay before every rr/crr answer) on this port, e.g. 5201; 0 = off")
 	return cmd
 }

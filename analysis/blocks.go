@@ -1,0 +1,277 @@
+package analysis
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// block is one titled grid of the Romana layout, shared by the terminal and
+// markdown renderers.
+type block struct {
+	title  string
+	header []string
+	rows   [][]string
+}
+
+// other is the statistic shown beside the verdict's.
+func (t *Table) other() Statistic {
+	if t.Statistic == Mean {
+		return Median
+	}
+	return Mean
+}
+
+// heading is the lines above the blocks: what the table shows and how.
+func (t *Table) heading() []string {
+	what := fmt.Sprintf("Request duration by %s and response size", t.RowTitle)
+	if t.Arm != "" {
+		what += fmt.Sprintf(", %s arm", t.Arm)
+	}
+	lines := []string{what + "; overhead against " + t.baselineName() + "."}
+	for _, l := range t.Load {
+		lines = append(lines, "Load: "+l+".")
+	}
+	lines = append(lines, fmt.Sprintf("Verdicts rest on the %s (%.0f%% percentile-bootstrap CI, %d resamples); the %s is shown beside%s.",
+		t.Statistic, 100*t.Confidence, t.Resamples, t.other(), romanaNote(t.other())))
+	return lines
+}
+
+func romanaNote(s Statistic) string {
+	if s == Mean {
+		return " (Romana reported means; rare multi-millisecond outliers make its CI wide)"
+	}
+	return ""
+}
+
+func (t *Table) baselineName() string {
+	if t.RowTitle == "policies" {
+		return t.Baseline + " policies"
+	}
+	return t.Baseline
+}
+
+// legend explains the marks used in the blocks.
+func (t *Table) legend() []string {
+	ci := fmt.Sprintf("%.0f%%", 100*t.Confidence)
+	lines := []string{"* the " + ci + " CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds."}
+	if t.anyFlagged() {
+		lines = append(lines, "! the cell is flagged (see notes). behind: the client fell behind the asked rate; empty: no request succeeded; neither is reported.")
+	}
+	return lines
+}
+
+func (t *Table) anyFlagged() bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if len(c.Flags) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (t *Table) blocks() []block {
+	stat, oth := t.Statistic, t.other()
+	blocks := []block{
+		t.grid(fmt.Sprintf("Request duration, ms: %s (%s)", stat, oth), func(_ Row, c *Cell) string {
+			return ms(pick(c.Summary, stat)) + " (" + ms(pick(c.Summary, oth)) + ")"
+		}, false),
+	}
+	vs := "Overhead vs " + t.baselineName()
+	for _, s := range []Statistic{stat, oth} {
+		if len(t.Rows) < 2 {
+			break // nothing to compare with the baseline
+		}
+		blocks = append(blocks,
+			t.grid(fmt.Sprintf("%s, ms: %s ± CI", vs, s), overheadCell(s, diffMs), true),
+			t.grid(fmt.Sprintf("%s, %%: %s [CI]", vs, s), overheadCell(s, diffPercent), true))
+	}
+	if t.Reference != nil {
+		blocks = append(blocks, t.Reference.block())
+	}
+	if t.hasPaired() {
+		title := "Target over control at the same step (same window, free of drift)"
+		blocks = append(blocks,
+			t.grid(fmt.Sprintf("%s, ms: %s ± CI", title, stat), pairedCell(stat, diffMs), false),
+			t.grid(fmt.Sprintf("%s, %%: %s [CI]", title, stat), pairedCell(stat, diffPercent), false))
+	}
+	return blocks
+}
+
+// noiseFloorLines describe the A/A difference at the baseline step.
+func (t *Table) noiseFloorLines() []string {
+	if t.NoiseFloor == nil {
+		return nil
+	}
+	lines := []string{fmt.Sprintf("A/A noise floor at %s (target vs control, nothing applied, same window), %s:", t.baselineName(), t.Statistic)}
+	for i, o := range t.NoiseFloor {
+		if o == nil {
+			continue
+		}
+		d := o.By(t.Statistic)
+		verdict := "CI includes 0, as it should"
+		if d.Significant {
+			verdict = "CI EXCLUDES 0: the arms differ with nothing applied, so paired figures are suspect"
+		}
+		lines = append(lines, fmt.Sprintf("  %s: %s ms [%s, %s] (%s)", t.Sizes[i].Label, signedMs(d.Diff), signedMs(d.CILow), signedMs(d.CIHigh), verdict))
+	}
+	return lines
+}
+
+func (t *Table) hasPaired() bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if c.Paired != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// grid builds one block; value formats a reported cell. Overhead blocks
+// mark the baseline row.
+func (t *Table) grid(title string, value func(Row, *Cell) string, overhead bool) block {
+	b := block{title: title, header: []string{t.RowTitle}}
+	for _, s := range t.Sizes {
+		b.header = append(b.header, s.Label)
+	}
+	for _, r := range t.Rows {
+		line := []string{r.Label}
+		for i := range r.Cells {
+			c := &r.Cells[i]
+			var v string
+			switch {
+			case c.Missing:
+				v = "-"
+			case !c.Reported():
+				v = FlagBehind
+				if !slices.Contains(c.Flags, FlagBehind) {
+					v = FlagEmpty
+				}
+			case overhead && r.Baseline:
+				v = "baseline"
+			default:
+				v = value(r, c)
+				if len(c.Flags) > 0 && v != "-" {
+					v += " !"
+				}
+			}
+			line = append(line, v)
+		}
+		b.rows = append(b.rows, line)
+	}
+	return b
+}
+
+func overheadCell(s Statistic, f func(Difference) string) func(Row, *Cell) string {
+	return func(_ Row, c *Cell) string {
+		if c.Overhead == nil {
+			return "-"
+		}
+		return f(c.Overhead.By(s))
+	}
+}
+
+func pairedCell(s Statistic, f func(Difference) string) func(Row, *Cell) string {
+	return func(_ Row, c *Cell) string {
+		if c.Paired == nil {
+			return "-"
+		}
+		return f(c.Paired.By(s))
+	}
+}
+
+func diffMs(d Difference) string {
+	if !d.Valid() {
+		return "-"
+	}
+	return signedMs(d.Diff) + " ±" + ms(d.HalfWidth()) + star(d)
+}
+
+func diffPercent(d Difference) string {
+	if !d.Valid() {
+		return "-"
+	}
+	return fmt.Sprintf("%+.1f%% [%+.1f, %+.1f]%s", d.Percent, d.PercentCILow, d.PercentCIHigh, star(d))
+}
+
+func star(d Difference) string {
+	if d.Significant {
+		return "*"
+	}
+	return ""
+}
+
+func pick(s Summary, stat Statistic) time.Duration {
+	if stat == Mean {
+		return s.Mean
+	}
+	return s.P50
+}
+
+// ms formats a duration in milliseconds with microsecond resolution, as
+// Romana's table did.
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/1e6) }
+
+func signedMs(d time.Duration) string { return fmt.Sprintf("%+.3f", float64(d)/1e6) }
+
+// verdictLines say, per row, at which sizes the overhead against the
+// baseline is significant by the verdict statistic.
+func (t *Table) verdictLines() []string {
+	if len(t.Rows) < 2 {
+		return nil
+	}
+	lines := []string{fmt.Sprintf("Verdict by %s against %s:", t.Statistic, t.baselineName())}
+	for _, r := range t.Rows {
+		if r.Baseline {
+			continue
+		}
+		var sig, behind []string
+		for i := range r.Cells {
+			c := &r.Cells[i]
+			switch {
+			case c.Missing:
+			case !c.Reported():
+				behind = append(behind, c.Size)
+			case c.Overhead != nil && c.Overhead.By(t.Statistic).Significant:
+				d := c.Overhead.By(t.Statistic)
+				sig = append(sig, fmt.Sprintf("%s %s ms (%+.1f%% [%+.1f, %+.1f])", c.Size, signedMs(d.Diff), d.Percent, d.PercentCILow, d.PercentCIHigh))
+			}
+		}
+		v := "no significant difference at any size"
+		if len(sig) > 0 {
+			v = "significant at " + strings.Join(sig, ", ")
+		}
+		if len(behind) > 0 {
+			v += "; not reported at " + strings.Join(behind, ", ") + " (see notes)"
+		}
+		lines = append(lines, "  "+r.Label+": "+v)
+	}
+	return lines
+}
+
+// enforcementLines say how each step's policies were confirmed.
+func (t *Table) enforcementLines() []string {
+	var lines []string
+	for _, r := range t.Rows {
+		e := r.Enforcement
+		if e == nil {
+			continue
+		}
+		state := fmt.Sprintf("enforced %s after the apply", seconds(e.After))
+		if !e.Enforced {
+			state = fmt.Sprintf("NOT confirmed (probe denied: %v, client allowed: %v)", e.ProbeDenied, e.ClientAllowed)
+		}
+		lines = append(lines, fmt.Sprintf("  %s: %d objects applied in %s, %s", r.Label, e.Applied, seconds(e.ApplyTook), state))
+	}
+	if lines == nil {
+		return nil
+	}
+	return append([]string{"Enforcement, confirmed before measuring each step (a probe no policy allows is denied, the client is allowed):"}, lines...)
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/meshbench/meshbench/analysis"
+	"github.com/meshbench/meshbench/results"
+)
+
+func init() { register(newReportCmd) }
+
+// resultsTableFlags are the flags report and compare share.
+type resultsTableFlags struct {
+	output     string
+	baseline   string
+	statistic  string
+	arm        string
+	resamples  int
+	confidence float64
+	seed       uint64
+	plot       string
+	reference  string
+}
+
+func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
+	fs.StringVarP(&f.output, "output", "o", "table", "output format: table, markdown, csv or json")
+	fs.StringVar(&f.baseline, "baseline", "", baselineHelp)
+	fs.StringVar(&f.statistic, "statistic", "median", "statistic verdicts rest on: median or mean (the other is shown beside)")
+	fs.StringVar(&f.arm, "arm", "", `arm the rows show: target, control, any target name of a load, or all (default "target" when the documents have it, else all)`)
+	fs.IntVar(&f.resamples, "resamples", analysis.DefaultResamples, "bootstrap resamples per confidence interval")
+	fs.Float64Var(&f.confidence, "confidence", analysis.DefaultConfidence, "confidence level of the intervals, between 0 and 1")
+	fs.Uint64Var(&f.seed, "seed", analysis.DefaultSeed, "seed of the bootstrap (the same seed gives the same intervals)")
+	fs.StringVar(&f.reference, "reference", "", "also show a published table for orientation: "+strings.Join(analysis.ReferenceNames(), ", "))
+	fs.StringVar(&f.plot, "plot", "", "also draw the table to this image: latency and % overhead against the step, one line per size (.png, .svg or .pdf)")
+}
+
+// render prints t and draws its plot when asked.
+func (f *resultsTableFlags) render(w io.Writer, t *analysis.Table, format analysis.Format) error {
+	if f.reference != "" {
+		t.Reference, _ = analysis.LookupReference(f.reference)
+	}
+	if err := analysis.Render(w, t, format); err != nil {
+		return err
+	}
+	if f.plot != "" {
+		return analysis.Plot(t, f.plot)
+	}
+	return nil
+}
+
+// options checks the flags and turns them into table options.
+func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, error) {
+	var o analysis.TableOptions
+	format, ok := analysis.ParseFormat(f.output)
+	if !ok {
+		return o, "", usagef("--output %q: want table, markdown, csv or json", f.output)
+	}
+	stat, ok := analysis.ParseStatistic(f.statistic)
+	if !ok {
+		return o, "", usagef("--statistic %q: want median or mean", f.statistic)
+	}
+	if f.resamples < 100 {
+		return o, "", usagef("--resamples %d: want at least 100, e.g. 2000", f.resamples)
+	}
+	if !(f.confidence > 0 && f.confidence < 1) {
+		return o, "", usagef("--confidence %v: want a level between 0 and 1, e.g. 0.95", f.confidence)
+	}
+	if _, ok := analysis.PlotFormat(f.plot); f.plot != "" && !ok {
+		return o, "", usagef("--plot %q: want an image file ending in .png, .svg or .pdf", f.plot)
+	}
+	if _, err := analysis.LookupReference(f.reference); f.reference != "" && err != nil {
+		return o, "", usagef("--reference %s", err)
+	}
+	o = analysis.TableOptions{
+		Baseline: f.baseline, Statistic: stat, Arm: f.arm,
+		Compare: []analysis.Option{analysis.WithResamples(f.resamples), analysis.WithConfidence(f.confidence), analysis.WithSeed(f.seed)},
+	}
+	return o, format, nil
+}
+
+func newReportCmd() *cobra.Command {
+	var f resultsTableFlags
+	c := &cobra.Command{
+		Use:   "report FILE...",
+		Short: "Render results as the Romana table: steps by sizes, in ms and as % overhead, with CIs",
+		Long: `report reads one or more results documents (several files of one run merge;
+"-" reads standard input) and prints request durations per step and response
+size, and each step's overhead against the baseline step, absolute and in
+percent, by median and by mean, with bootstrap confidence intervals. Where the
+documents hold a target and a control arm it also prints the target-over-control
+difference at each step (measured in the same window, free of drift) and the
+A/A noise floor at the baseline.`,
+		Example: `  meshbench report results.json
+  meshbench report -o markdown --baseline 0 step-*.json
+  meshbench report -o csv --statistic mean results.json > table.csv`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("report: want one or more results files, e.g. meshbench report results.json")
+			}
+			opts, format, err := f.options()
+			if err != nil {
+				return err
+			}
+			docs, err := readResultsFiles(args)
+			if err != nil {
+				return err
+			}
+			t, err := analysis.BuildTable([]analysis.Source{{Docs: docs}}, opts)
+			if err != nil {
+				return resultsTableError(err)
+			}
+			return f.render(cmd.OutOrStdout(), t, format)
+		},
+	}
+	f.add(c.Flags(), `baseline row: a step such as "0", or a mesh such as "none" (default: step 0, else mesh none, else the first row)`)
+	return c
+}
+
+// readResultsFiles reads every file; an unreadable or invalid one is bad input.
+func readResultsFiles(paths []string) ([]*results.Document, error) {
+	docs := make([]*results.Document, len(paths))
+	for i, p := range paths {
+		var err error
+		if p == "-" {
+			docs[i], err = results.Read(os.Stdin)
+			if err != nil {
+				err = fmt.Errorf("standard input: %w", err)
+			}
+		} else {
+			docs[i], err = results.ReadFile(p)
+		}
+		if err != nil {
+			return nil, usagef("%s", reportOneLine(err.Error()))
+		}
+	}
+	return docs, nil
+}
+
+// resultsTableError maps a table the input cannot make to bad input.
+func resultsTableError(err error) error {
+	var ie *analysis.InputError
+	if errors.As(err, &ie) {
+		return usagef("%s", ie.Error())
+	}
+	return err
+}
+
+func reportOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/meshbench/meshbench/loadgen"
+	"github.com/meshbench/meshbench/results"
+)
+
+func init() { register(newStreamCmd) }
+
+func newStreamCmd() *cobra.Command {
+	var (
+		target, duration, omit, interval, writeSize, streams, output string
+		parallel                                                     int
+		reverse                                                      bool
+		cpuFlags                                                     cpuFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "stream",
+		Short: "Measure TCP throughput to a stream server, like iperf3",
+		Long: `stream sends (or with --reverse receives) raw TCP streams to a
+` + "`meshbench serve --stream-port`" + ` server for a duration and prints iperf3-style
+interval reports: per-interval transfer, Gbit/s and retransmits (TCP_INFO),
+then totals beside what the server itself counted, each connection's RTT and
+congestion window, and the CPU used during the measured window with the busy
+cores it cost per Gbit/s.
+
+--streams 1,2,4,8 repeats the measurement at each parallelism, to see how many
+connections saturate the path. Transfer is in binary units (MBytes = 2^20),
+rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
+		Example: `  meshbench serve --port 8080 --stream-port 5201 &
+  meshbench stream --target 127.0.0.1:5201 --duration 10s --omit 1
+  meshbench stream --target 127.0.0.1:5201 --streams 1,2,4,8 -o streams.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := loadgen.StreamConfig{Target: target, Reverse: reverse}
+			var err error
+			if cfg.Duration, err = parseSeconds("--duration", duration, false); err != nil {
+				return err
+			}
+			if cfg.Omit, err = parseSeconds("--omit", omit, true); err != nil {
+				return err
+			}
+			if cfg.Interval, err = parseSeconds("--interval", interval, false); err != nil {
+				return err
+			}
+			n, err := loadgen.ParseSize(writeSize)
+			if err != nil || n < 1 || n > 16<<20 {
+				return usagef("--write-size %q: want a size of 1 byte to 16Mi, e.g. 128Ki", writeSize)
+			}
+			cfg.WriteSize = int(n)
+			parallels := []int{parallel}
+			if cmd.Flags().Changed("streams") {
+				if parallels, err = parseCounts(streams); err != nil {
+					return err
+				}
+			} else if parallel < 1 {
+				return usagef("--parallel %d: want a number of connections of at least 1", parallel)
+			}
+			if err := checkStreamTarget(cmd.Context(), "--target", target); err != nil {
+				return err
+			}
+			cpuOpts, err := cpuFlags.options(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out, report := outputs(cmd, output)
+			cfg.CPU, cfg.ServerCPU = cpuOpts, cpuFlags.server()
+			cfg.OnInterval = func(iv loadgen.StreamInterval) { loadgen.WriteStreamInterval(report, iv) }
+
+			doc := results.New()
+			doc.Flags = flagValues(cmd.Flags())
+			for _, p := range parallels {
+				cfg.Parallel = p
+				loadgen.WriteStreamHeader(report, cfg)
+				cell, err := loadgen.Stream(cmd.Context(), cfg)
+				if err != nil {
+					return err
+				}
+				cell.Step = "0"
+				cell.SizeLabel = writeSize
+				loadgen.WriteStreamSummary(report, cell)
+				fmt.Fprintln(report)
+				doc.Cells = append(doc.Cells, *cell)
+				if cell.CPU != nil {
+					doc.Notes = append(doc.Notes, cell.CPU.Notes...)
+				}
+			}
+			if out != "" {
+				return doc.WriteFile(out)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&target, "target", "", "stream server HOST:PORT (`meshbench serve --stream-port`)")
+	f.StringVarP(&duration, "duration", "t", "10s", "measured time after --omit, e.g. 10s or 10")
+	f.IntVarP(&parallel, "parallel", "P", 1, "parallel connections")
+	f.StringVar(&streams, "streams", "", "sweep parallelism: comma-separated connection counts, e.g. 1,2,4,8 (overrides --parallel)")
+	f.BoolVarP(&reverse, "reverse", "R", false, "the server sends, the client receives")
+	f.StringVarP(&omit, "omit", "O", "0", "leave the first seconds out of every figure (slow start), e.g. 1 or 500ms")
+	f.StringVarP(&writeSize, "write-size", "l", "128Ki", "bytes per write, e.g. 128Ki (iperf3's 128K), 1Mi")
+	f.StringVarP(&interval, "interval", "i", "1s", "seconds between interval reports")
+	f.StringVarP(&output, "output", "o", "", "write the results document to FILE ('-' for stdout; the report then goes to stderr)")
+	cpuFlags.register(f)
+	return cmd
+}
+
+// parseSeconds reads a duration flag written as a Go duration ("10s",
+// "500ms") or, like iperf3, a plain number of seconds ("10", "0.5").
+func parseSeconds(flag, v string, zeroOK bool) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(v, 64)
+		if ferr != nil {
+			d = -1
+		} else {
+			d = time.Duration(f * float64(time.Second))
+		}
+	}
+	if d < 0 || (d == 0 && !zeroOK) {
+		if zeroOK {
+			return 0, usagef("%s %q: want zero or a positive duration, e.g. 1 or 1s or 500ms", flag, v)
+		}
+		return 0, usagef("%s %q: want a positive duration, e.g. 10 or 10s or 500ms", flag, v)
+	}
+	return d, nil
+}
+
+// parseCounts reads --streams: positive connection counts.
+func parseCounts(v string) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return nil, usagef("--streams %q: want comma-separated connection counts of at least 1, e.g. 1,2,4,8", v)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// checkStreamTarget makes an unreachable or wrong target bad input, found
+// before anything is measured.
+func checkStreamTarget(ctx context.Context, flag, target string) error {
+	if target == "" {
+		return usagef("%s: required, HOST:PORT of a `meshbench serve --stream-port` server", flag)
+	}
+	if _, err := loadgen.QueryStreamSession(ctx, target, 0, 3*time.Second); err != nil {
+		return usagef("%s %q: not a reachable stream server (%v); want HOST:PORT of `meshbench serve --stream-port`", flag, target, err)
+	}
+	return nil
+}
+
+// outputs decides where the document and the human report go: the report
+// moves to stderr when the document takes stdout.
+func outputs(cmd *cobra.Command, output string) (string, io.Writer) {
+	if output == "-" {
+		return output, cmd.ErrOrStderr()
+	}
+	return output, cmd.OutOrStdout()
+}
+
+// flagValues records the effective settings of a run, by flag name.
+func flagValues(fs *pflag.FlagSet) map[string]string {
+	m := map[string]string{}
+	fs.VisitAll(func(f *pflag.Flag) { m[f.Name] = f.Value.String() })
+	return m
+}
+
+// startStreamServer serves raw TCP streams beside `meshbench serve`'s HTTP
+// when --stream-port is set, with the same injected delay for rr and crr
+// answers; the returned wait blocks until it has stopped with ctx.
+func startStreamServer(cmd *cobra.Command, address string, port int, delay time.Duration) (wait func(), err error) {
+	if port == 0 {
+		return func() {}, nil
+	}
+	if port < 0 || port > 65535 {
+		return nil, usagef("--stream-port %d: want a TCP port 1..65535, or 0 for no stream listener", port)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(address, strconv.Itoa(port)))
+	if err != nil {
+		return nil, err
+	}
+	srv := loadgen.NewStreamServer(loadgen.WithStreamDelay(delay))
+	fmt.Fprintf(cmd.ErrOrStderr(), "meshbench serve: TCP streams, rr and crr on %s (delay %v)\n", ln.Addr(), delay)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(cmd.Context(), ln); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "meshbench serve: stream listener: %v\n", err)
+		}
+	}()
+	return func() { <-done }, nil
+}
