@@ -43,7 +43,7 @@ func BuildReport(sources []Source, o TableOptions) (*Report, error) {
 		if o.Arm != "" && o.Arm != ArmAll && hasCells(sources, func(c *results.Cell) bool { return true }) {
 			return nil, &InputError{"--arm", fmt.Sprintf("%q: no cells of that arm", o.Arm)}
 		}
-		return nil, &InputError{Msg: "no measurements (latency, throughput, rtt or cpu) in the given documents"}
+		return nil, &InputError{Msg: "no latency measurements, nor throughput, rtt or cpu ones, in the given documents"}
 	}
 	if o.Baseline != "" && r.Latency == nil && !(r.Throughput != nil && r.Throughput.baseMatch) && !(r.RTT != nil && r.RTT.baseMatch) {
 		return nil, &InputError{"--baseline", fmt.Sprintf("%q: no such row", o.Baseline)}

@@ -95,7 +95,7 @@ func buildRTT(sources []Source, o TableOptions, opts []Option) *RTTTable {
 		}
 	}
 	t.Columns = slices.SortedFunc(maps.Keys(cols), func(a, b RTTColumn) int {
-		return cmp.Or(cmp.Compare(a.Mode, b.Mode), cmp.Compare(a.Size, b.Size))
+		return cmp.Or(cmp.Compare(modeOrder(a.Mode), modeOrder(b.Mode)), cmp.Compare(a.Mode, b.Mode), cmp.Compare(a.Size, b.Size))
 	})
 	sizes := map[int64]bool{}
 	for _, c := range t.Columns {
@@ -147,4 +147,16 @@ func buildRTT(sources []Source, o TableOptions, opts []Option) *RTTTable {
 		t.Notes = append(t.Notes, "rtt: target and control round trips ran one after the other, not interleaved; their paired figures include drift within the step")
 	}
 	return t
+}
+
+// modeOrder puts rr (the path alone) before crr (the path and a new
+// connection).
+func modeOrder(m string) int {
+	switch m {
+	case "rr":
+		return 0
+	case "crr":
+		return 1
+	}
+	return 2
 }
