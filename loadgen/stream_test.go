@@ -173,7 +173,7 @@ func TestStreamCPU(t *testing.T) {
 	addr, _ := startStreamServer(t)
 	cell, err := Stream(context.Background(), StreamConfig{
 		Target: addr, Duration: 2 * time.Second, Omit: 500 * time.Millisecond, Parallel: 1,
-		CPU: &cpu.Options{Interval: 500 * time.Millisecond},
+		CPU: &cpu.Options{Interval: 500 * time.Millisecond}, ServerCPU: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -193,6 +193,16 @@ func TestStreamCPU(t *testing.T) {
 	}
 	if len(c.Samples) < 3 {
 		t.Errorf("%d CPU samples over 2 s at 0.5 s, want at least 3", len(c.Samples))
+	}
+	sc := cell.ServerCPU
+	if sc == nil || sc.Source != "server" {
+		t.Fatalf("server CPU %+v, want the server's own figures", sc)
+	}
+	if d := sc.Duration - cell.Throughput.Duration; d < -100*time.Millisecond || d > 100*time.Millisecond {
+		t.Errorf("server CPU window %v, measured window %v", sc.Duration, cell.Throughput.Duration)
+	}
+	if sc.Softirq <= 0 || sc.Busy() <= 0.2 {
+		t.Errorf("server's node: softirq %.3f, busy %.2f cores during a stream", sc.Softirq, sc.Busy())
 	}
 	per, ok := cell.CoresPerGbps()
 	if !ok || per <= 0 {

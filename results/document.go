@@ -113,10 +113,13 @@ type Cell struct {
 	Size      int64  `json:"size"`
 	SizeLabel string `json:"sizeLabel"`
 
-	Latency     *Latency     `json:"latency,omitempty"`
-	Throughput  *Throughput  `json:"throughput,omitempty"`
-	RTT         *RTT         `json:"rtt,omitempty"`
-	CPU         *CPU         `json:"cpu,omitempty"`
+	Latency    *Latency    `json:"latency,omitempty"`
+	Throughput *Throughput `json:"throughput,omitempty"`
+	RTT        *RTT        `json:"rtt,omitempty"`
+	CPU        *CPU        `json:"cpu,omitempty"`
+	// ServerCPU is the CPU of the measured server's node and cgroup over the
+	// same window, as the server reported it.
+	ServerCPU   *CPU         `json:"serverCPU,omitempty"`
 	Enforcement *Enforcement `json:"enforcement,omitempty"`
 }
 

@@ -75,7 +75,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				return err
 			}
 			out, report := outputs(cmd, output)
-			cfg.CPU = cpuOpts
+			cfg.CPU, cfg.ServerCPU = cpuOpts, cpuFlags.server()
 			cfg.OnInterval = func(iv loadgen.StreamInterval) { loadgen.WriteStreamInterval(report, iv) }
 
 			doc := results.New()
