@@ -25,6 +25,7 @@ import (
 var (
 	peerRequests = flag.Int("peers.requests", 2000, "requests per tool in BenchmarkPeers")
 	peerRounds   = flag.Int("peers.rounds", 20, "interleaved rounds in BenchmarkPeers")
+	peerOnly     = flag.String("peers.only", "", "BenchmarkPeers: comma-separated tools to run (default all)")
 	peerRate     = flag.Float64("peers.rate", DefaultRate, "requests per second in BenchmarkPeers")
 	sweepN       = flag.Int("delay.requests", 2000, "requests per arm in BenchmarkSmallestDelay")
 	sweepProcs   = flag.Bool("delay.processes", false, "BenchmarkSmallestDelay: run each server in a process of its own (default: in the test process, where both arms share one scheduler)")
@@ -60,6 +61,10 @@ func BenchmarkPeers(b *testing.B) {
 		} else {
 			peers = append(peers, fortioPeer(bin))
 		}
+	}
+	if *peerOnly != "" {
+		keep := strings.Split(*peerOnly, ",")
+		peers = slices.DeleteFunc(peers, func(p peer) bool { return p.name != "floor" && !slices.Contains(keep, p.name) })
 	}
 	url := startServerProcess(b, 0)
 	n, rounds, rate := *peerRequests, *peerRounds, *peerRate
