@@ -27,4 +27,15 @@
 // number of requests (not after a duration). Requests to the targets
 // alternate one by one, so every target shares the same drift of the machine;
 // sizes are interleaved in rounds for the same reason.
+//
+// # Streams and round trips
+//
+// NewStreamServer (`meshbench serve --stream-port`) serves raw TCP: a
+// client's 24-byte header picks sink, source, rr, crr, a query of what the
+// server counted for one session, or the server's own CPU counters.
+// Stream(ctx, StreamConfig) measures throughput like iperf3 (intervals,
+// omitted start, parallel connections, TCP_INFO) and RoundTrips(ctx,
+// RTTConfig) netperf's TCP_RR and TCP_CRR; both return a results.Cell with
+// the client's CPU (cpu.Options) and, with ServerCPU, the server's over the
+// same window.
 package loadgen
