@@ -27,6 +27,8 @@ var (
 	peerRounds   = flag.Int("peers.rounds", 4, "interleaved rounds in BenchmarkPeers")
 	peerRate     = flag.Float64("peers.rate", DefaultRate, "requests per second in BenchmarkPeers")
 	sweepN       = flag.Int("delay.requests", 2000, "requests per arm in BenchmarkSmallestDelay")
+	sweepInProc  = flag.Bool("delay.inprocess", false, "BenchmarkSmallestDelay: serve in the test process instead of two server processes")
+	sweepList    = flag.String("delay.sweep", "0s,5us,10us,20us,50us", "delays BenchmarkSmallestDelay injects (0 is the A/A check)")
 )
 
 // BenchmarkPeers measures meshbench's load side by side with a bare
@@ -59,7 +61,7 @@ func BenchmarkPeers(b *testing.B) {
 			peers = append(peers, fortioPeer(bin))
 		}
 	}
-	url := startServerProcess(b)
+	url := startServerProcess(b, 0)
 	n, rounds, rate := *peerRequests, *peerRounds, *peerRate
 	per := max(n/rounds, 1)
 
@@ -132,21 +134,23 @@ func reportPeers(b *testing.B, peers []peer, got [][]peerRound, n, rounds int, r
 	}
 }
 
-// BenchmarkSmallestDelay sweeps injected delays of 5, 10, 20 and 50 µs:
-// two loopback servers, one with the delay, as alternating targets with
-// 2,000 requests each; a delay is found when the median difference's 95%
-// interval excludes 0. The goal is 20 µs.
+// BenchmarkSmallestDelay sweeps injected delays (by default 5, 10, 20 and
+// 50 µs, and 0 as the A/A check): two loopback servers, one with the delay,
+// as alternating targets with 2,000 requests each; a delay is found when
+// the median difference's 95% interval lies above 0. The smallest delay
+// found is the smallest from which every larger one is found too. The goal
+// is 20 µs.
 func BenchmarkSmallestDelay(b *testing.B) {
+	delays := sweepDelays()
+	slices.Sort(delays)
 	for b.Loop() {
 		var sb strings.Builder
-		fmt.Fprintf(&sb, "\n%d requests per arm, %d requests/s per arm, .5k, keep-alive off\n", *sweepN, DefaultRate)
+		fmt.Fprintf(&sb, "\n%d requests per arm, %d requests/s per arm, .5k, keep-alive off, %s\n", *sweepN, DefaultRate, sweepWhere())
 		tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "injected\tmedian difference\t95% CI\tfound")
-		smallest := time.Duration(0)
-		for _, d := range []time.Duration{50, 20, 10, 5} {
-			d *= time.Microsecond
-			control := startServer(b, NewServer())
-			target := startServer(b, NewServer(WithDelay(d)))
+		found := make([]bool, len(delays))
+		for i, d := range delays {
+			control, target := sweepServers(b, d)
 			sizes, _ := ParseSizes([]string{".5k"})
 			doc, err := Load(b.Context(), Config{
 				Targets: []Target{{"control", control}, {"target", target}},
@@ -156,17 +160,26 @@ func BenchmarkSmallestDelay(b *testing.B) {
 				b.Fatal(err)
 			}
 			diff := analysis.CompareMedian(doc.Cells[0].Latency.SamplesNs, doc.Cells[1].Latency.SamplesNs)
-			found := diff.Significant && diff.Diff > 0
-			if found {
-				smallest = d
+			found[i] = diff.Significant && diff.CILow > 0
+			label := d.String()
+			if d == 0 {
+				label = "0 (A/A)"
 			}
-			fmt.Fprintf(tw, "%v\t%v\t[%v, %v]\t%v\n", d, diff.Diff.Round(100*time.Nanosecond),
-				diff.CILow.Round(100*time.Nanosecond), diff.CIHigh.Round(100*time.Nanosecond), found)
+			fmt.Fprintf(tw, "%s\t%v\t[%v, %v]\t%v\n", label, diff.Diff.Round(100*time.Nanosecond),
+				diff.CILow.Round(100*time.Nanosecond), diff.CIHigh.Round(100*time.Nanosecond), found[i])
 		}
 		tw.Flush()
-		fmt.Fprintf(&sb, "smallest delay found: %v\n", smallest)
+		smallest := time.Duration(-1)
+		for i := len(delays) - 1; i >= 0 && found[i] && delays[i] > 0; i-- {
+			smallest = delays[i]
+		}
+		if smallest < 0 {
+			fmt.Fprintln(&sb, "no delay found")
+		} else {
+			fmt.Fprintf(&sb, "smallest delay found: %v\n", smallest)
+		}
 		b.Log(sb.String())
-		b.ReportMetric(float64(smallest.Microseconds()), "smallest-found-µs")
+		b.ReportMetric(float64(smallest.Nanoseconds())/1000, "smallest-found-µs")
 	}
 }
 
@@ -277,3 +290,30 @@ func BenchmarkServeSized(b *testing.B) {
 }
 
 var _ = context.Background
+
+func sweepDelays() []time.Duration {
+	var out []time.Duration
+	for _, s := range strings.Split(*sweepList, ",") {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			panic(fmt.Sprintf("-delay.sweep %q: %v", s, err))
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// sweepServers starts the control (no delay) and the target (delay d).
+func sweepServers(b *testing.B, d time.Duration) (control, target string) {
+	if *sweepInProc {
+		return startServer(b, NewServer()), startServer(b, NewServer(WithDelay(d)))
+	}
+	return startServerProcess(b, 0), startServerProcess(b, d)
+}
+
+func sweepWhere() string {
+	if *sweepInProc {
+		return "servers in the test process"
+	}
+	return "each server a process of its own"
+}

@@ -222,8 +222,9 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		hdrs[ti] = http.Header{targetHeader: {strconv.Itoa(ti)}}
 	}
 	var next atomic.Uint64
+	order := targetOrder{targets: nt, seed: uint64(w.round)<<32 | uint64(w.size)}
 	targeter := func(tgt *vegeta.Target) error {
-		ti := int((next.Add(1) - 1) % uint64(nt))
+		ti := order.target(next.Add(1) - 1)
 		tgt.Method, tgt.URL, tgt.Header = http.MethodGet, urls[ti], hdrs[ti]
 		return nil
 	}
