@@ -52,11 +52,17 @@ type CPURow struct {
 	Components   map[string]float64 `json:"components,omitempty"`
 }
 
-// cpuFigures are the CPU records of a cell with their side.
+// cpuFigures are the CPU records of a cell: the client's, then the
+// server's as it reported itself over the same window.
 func cpuFigures(c *results.Cell) []*results.CPU {
 	var out []*results.CPU
 	if c.CPU != nil {
 		out = append(out, c.CPU)
+	}
+	if c.ServerCPU != nil {
+		f := *c.ServerCPU
+		f.Source = cmp.Or(f.Source, "server")
+		out = append(out, &f)
 	}
 	return out
 }

@@ -41,7 +41,7 @@ func measureStep(t *testing.T, target, step string) []results.Cell {
 	opts := &cpu.Options{Source: "client", Interval: 250 * time.Millisecond}
 	for _, p := range []int{1, 2} {
 		c, err := loadgen.Stream(ctx, loadgen.StreamConfig{Target: target, Name: results.ArmTarget, Parallel: p,
-			Duration: time.Second, Interval: 250 * time.Millisecond, CPU: opts})
+			Duration: time.Second, Interval: 250 * time.Millisecond, CPU: opts, ServerCPU: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func measureStep(t *testing.T, target, step string) []results.Cell {
 	}
 	for _, mode := range []string{loadgen.ModeRR, loadgen.ModeCRR} {
 		c, err := loadgen.RoundTrips(ctx, loadgen.RTTConfig{Target: target, Name: results.ArmTarget, Mode: mode,
-			Requests: 1000, Warmup: 50, CPU: opts})
+			Requests: 1000, Warmup: 50, CPU: opts, ServerCPU: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +107,9 @@ func TestReportOfRealLoopbackMeasurements(t *testing.T) {
 	}
 
 	perGbps := 0
+	sides := map[string]int{}
 	for _, row := range r.CPU.Rows {
+		sides[row.Side]++
 		if row.Busy <= 0 || row.CPUs < 1 || row.Seconds <= 0 {
 			t.Errorf("cpu row %s %s: busy %.2f of %d CPUs over %.2f s", row.Label, row.Measurement, row.Busy, row.CPUs, row.Seconds)
 		}
@@ -118,8 +120,9 @@ func TestReportOfRealLoopbackMeasurements(t *testing.T) {
 			perGbps++
 		}
 	}
-	if perGbps != 4 {
-		t.Errorf("%d stream cpu rows, want 4", perGbps)
+	// Both sides of 2 steps x (2 stream settings, rr, crr).
+	if perGbps != 8 || sides["client"] != 8 || sides["server"] != 8 {
+		t.Errorf("%d stream cpu rows, sides %v; want 8 stream rows and 8 rows per side", perGbps, sides)
 	}
 	for _, f := range Formats {
 		if out := renderReport(t, r, f); !strings.Contains(out, "rr") || !strings.Contains(out, "crr") {
