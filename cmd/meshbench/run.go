@@ -101,11 +101,11 @@ Ctrl-C or a failure removes everything the run created.`,
 				}
 				fmt.Fprintf(os.Stderr, "results in %s (%s)\n", resultFile, time.Since(start).Round(time.Second))
 				if runErr == nil {
-					t, err := analysis.BuildTable([]analysis.Source{{Docs: []*results.Document{doc}}}, topts)
+					rep, err := analysis.BuildReport([]analysis.Source{{Docs: []*results.Document{doc}}}, topts)
 					if err != nil {
 						return err
 					}
-					return analysis.Render(cmd.OutOrStdout(), t, format)
+					return table.render(cmd.OutOrStdout(), rep, format)
 				}
 			}
 			return runErr
