@@ -82,4 +82,3 @@ func mustJSON(t *testing.T, u *unstructured.Unstructured) string {
 	}
 	return string(b)
 }
-
