@@ -36,4 +36,15 @@
 // while draining them, so no body is kept or copied. Each vegeta Result is
 // read for its duration, status and error and dropped at once; a cell keeps
 // only its samples, 8 bytes per request.
+//
+// # Streams and round trips
+//
+// NewStreamServer (`meshbench serve --stream-port`) serves raw TCP: a
+// client's 24-byte header picks sink, source, rr, crr, a query of what the
+// server counted for one session, or the server's own CPU counters.
+// Stream(ctx, StreamConfig) measures throughput like iperf3 (intervals,
+// omitted start, parallel connections, TCP_INFO) and RoundTrips(ctx,
+// RTTConfig) netperf's TCP_RR and TCP_CRR; both return a results.Cell with
+// the client's CPU (cpu.Options) and, with ServerCPU, the server's over the
+// same window.
 package loadgen

@@ -96,6 +96,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 					doc.Notes = append(doc.Notes, cell.CPU.Notes...)
 				}
 			}
+			loadgen.WriteStreamSweep(report, doc.Cells)
 			if out != "" {
 				return doc.WriteFile(out)
 			}
