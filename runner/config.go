@@ -32,6 +32,9 @@ type Config struct {
 	// Via is how the client reaches the servers: "pod-ip" or "service".
 	Via  string
 	Load Load
+	// Measures are what every step measures; the zero value means request
+	// latency alone.
+	Measures Measures
 	// EnforceTimeout bounds the wait for a step's policies to be enforced.
 	EnforceTimeout time.Duration
 	// PodTimeout bounds the wait for a pod to be ready or a client to finish
