@@ -104,6 +104,9 @@ func (l Load) clientArgs(targetURL, controlURL string) []string {
 		"--rounds", fmt.Sprint(l.Rounds),
 		"--timeout", l.Timeout.String(),
 		"-o", "-",
+		// A new client pod is admitted once the policy engine has learnt its
+		// address; wait for that rather than fail the first connection.
+		"--wait-reachable", "60s",
 	}
 	if l.KeepAlive {
 		args = append(args, "--keepalive")
