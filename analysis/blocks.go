@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -56,7 +57,7 @@ func (t *Table) legend() []string {
 	ci := fmt.Sprintf("%.0f%%", 100*t.Confidence)
 	lines := []string{"* the " + ci + " CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds."}
 	if t.anyFlagged() {
-		lines = append(lines, "! the cell is flagged (see notes); behind: the client fell behind the asked rate, so the cell is not reported.")
+		lines = append(lines, "! the cell is flagged (see notes). behind: the client fell behind the asked rate; empty: no request succeeded; neither is reported.")
 	}
 	return lines
 }
@@ -87,6 +88,9 @@ func (t *Table) blocks() []block {
 		blocks = append(blocks,
 			t.grid(fmt.Sprintf("%s, ms: %s ± CI", vs, s), overheadCell(s, diffMs), true),
 			t.grid(fmt.Sprintf("%s, %%: %s [CI]", vs, s), overheadCell(s, diffPercent), true))
+	}
+	if t.Reference != nil {
+		blocks = append(blocks, t.Reference.block())
 	}
 	if t.hasPaired() {
 		title := "Target over control at the same step (same window, free of drift)"
@@ -144,7 +148,10 @@ func (t *Table) grid(title string, value func(Row, *Cell) string, overhead bool)
 			case c.Missing:
 				v = "-"
 			case !c.Reported():
-				v = "behind"
+				v = FlagBehind
+				if !slices.Contains(c.Flags, FlagBehind) {
+					v = FlagEmpty
+				}
 			case overhead && r.Baseline:
 				v = "baseline"
 			default:
@@ -240,7 +247,7 @@ func (t *Table) verdictLines() []string {
 			v = "significant at " + strings.Join(sig, ", ")
 		}
 		if len(behind) > 0 {
-			v += "; not reported at " + strings.Join(behind, ", ") + " (behind)"
+			v += "; not reported at " + strings.Join(behind, ", ") + " (see notes)"
 		}
 		lines = append(lines, "  "+r.Label+": "+v)
 	}

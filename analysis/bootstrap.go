@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -100,26 +101,54 @@ func compareQuantile(stat Statistic, base, other []int64, q int64, opts []Option
 type estimator interface {
 	n() int
 	point() float64
-	resample(rng *rand.Rand, src rand.Source) float64
+	resample(src rand.Source) float64
 }
 
 func compare(stat Statistic, base, other estimator, o options) Difference {
-	d := Difference{Statistic: stat, BaseN: base.n(), OtherN: other.n(), Confidence: o.confidence, Resamples: o.resamples}
+	return difference(stat, resampled(base, o, 1), resampled(other, o, 2), o)
+}
+
+// distribution is a statistic of one sample set and its bootstrap
+// replicates. Each set is resampled on its own random stream, so a set
+// compared with several others (a baseline cell) is resampled once.
+type distribution struct {
+	n          int
+	point      float64
+	replicates []float64
+}
+
+// resampled draws o.resamples replicates of e's statistic from the stream
+// numbered stream of o's seed.
+func resampled(e estimator, o options, stream uint64) distribution {
+	d := distribution{n: e.n()}
+	if d.n == 0 {
+		return d
+	}
+	d.point = e.point()
+	src := rand.NewPCG(o.seed, stream*0x9e3779b97f4a7c15+1)
+	d.replicates = make([]float64, o.resamples)
+	for i := range d.replicates {
+		d.replicates[i] = e.resample(src)
+	}
+	return d
+}
+
+// difference is other minus base with the percentile interval of the
+// replicates' differences.
+func difference(stat Statistic, base, other distribution, o options) Difference {
+	d := Difference{Statistic: stat, BaseN: base.n, OtherN: other.n, Confidence: o.confidence, Resamples: o.resamples}
 	if !d.Valid() {
 		return d
 	}
-	b, x := base.point(), other.point()
+	b, x := base.point, other.point
 	d.Base, d.Other = roundDuration(b), roundDuration(x)
 	d.Diff = roundDuration(x - b)
 	d.Percent = percent(b, x)
 
-	src := rand.NewPCG(o.seed, o.seed^0x9e3779b97f4a7c15)
-	rng := rand.New(src)
 	diffs := make([]float64, o.resamples)
 	pcts := make([]float64, o.resamples)
 	for i := range diffs {
-		rb := base.resample(rng, src)
-		rx := other.resample(rng, src)
+		rb, rx := base.replicates[i], other.replicates[i]
 		diffs[i] = rx - rb
 		pcts[i] = percent(rb, rx)
 	}
@@ -167,7 +196,7 @@ func newQuantileEstimator(samples []int64, q int64) *quantileEstimator {
 func (e *quantileEstimator) n() int         { return len(e.sorted) }
 func (e *quantileEstimator) point() float64 { return float64(e.sorted[e.k-1]) }
 
-func (e *quantileEstimator) resample(_ *rand.Rand, src rand.Source) float64 {
+func (e *quantileEstimator) resample(src rand.Source) float64 {
 	n := len(e.sorted)
 	u := distuv.Beta{Alpha: float64(e.k), Beta: float64(n + 1 - e.k), Src: src}.Rand()
 	i := min(int(u*float64(n)), n-1)
@@ -184,47 +213,42 @@ func (e *meanEstimator) point() float64 {
 	return m
 }
 
-func (e *meanEstimator) resample(_ *rand.Rand, src rand.Source) float64 {
+func (e *meanEstimator) resample(src rand.Source) float64 {
 	n := len(e.samples)
-	var sum int64
-	if pcg, ok := src.(*rand.PCG); ok && n <= math.MaxUint32 {
-		// Two unbiased 32-bit indices per PCG step, with the generator's
-		// concrete type so the call inlines: 5x faster than rand.IntN.
-		u := indexSampler{pcg: pcg, n: uint32(n), thresh: uint32(-uint32(n)) % uint32(n)}
-		for range n {
-			sum += e.samples[u.next()]
-		}
-	} else {
+	if n > math.MaxUint32 {
 		rng := rand.New(src)
+		var sum int64
 		for range n {
 			sum += e.samples[rng.IntN(n)]
 		}
+		return float64(sum) / float64(n)
 	}
-	return float64(sum) / float64(n)
+	return float64(sumResample(e.samples, src.Uint64())) / float64(n)
 }
 
-// indexSampler draws uniform indices in [0, n) by Lemire's multiply-shift
-// with rejection, which is exactly uniform, from 32-bit halves of PCG output.
-type indexSampler struct {
-	pcg    *rand.PCG
-	n      uint32
-	thresh uint32 // 2^32 mod n: low products below it are rejected
-	buf    uint64
-	have   bool
-}
-
-func (s *indexSampler) next() uint32 {
-	for {
-		var r uint32
-		if s.have {
-			r, s.have = uint32(s.buf>>32), false
-		} else {
-			s.buf, s.have = s.pcg.Uint64(), true
-			r = uint32(s.buf)
+// sumResample sums len(s) values drawn uniformly with replacement from s.
+// It is the hot loop of the mean's bootstrap (2,000 resamples of every
+// cell), so it draws two indices per 64-bit output of a wyrand generator
+// seeded from the caller's stream, inlined, and maps each 32-bit half to
+// [0, n) by Lemire's multiply-shift with rejection, which is exactly
+// uniform. About 3x faster than rand.IntN per draw.
+func sumResample(s []int64, seed uint64) int64 {
+	n := uint64(len(s))
+	thresh := uint32(-uint32(n)) % uint32(n) // 2^32 mod n
+	state := seed
+	var sum int64
+	for drawn := uint64(0); drawn < n; {
+		state += 0xa0761d6478bd642f
+		hi, lo := bits.Mul64(state, state^0xe7037ed1a0b428db)
+		x := hi ^ lo
+		if m := uint64(uint32(x)) * n; uint32(m) >= thresh {
+			sum += s[m>>32]
+			drawn++
 		}
-		m := uint64(r) * uint64(s.n)
-		if uint32(m) >= s.thresh {
-			return uint32(m >> 32)
+		if m := (x >> 32) * n; drawn < n && uint32(m) >= thresh {
+			sum += s[m>>32]
+			drawn++
 		}
 	}
+	return sum
 }

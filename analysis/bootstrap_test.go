@@ -118,7 +118,7 @@ func TestQuantileShortcutMatchesResampling(t *testing.T) {
 		slow := make([]int, n)
 		idx := make([]int, n)
 		for range draws {
-			fast[int(e.resample(nil, src))]++
+			fast[int(e.resample(src))]++
 			for j := range idx {
 				idx[j] = rng.IntN(n)
 			}
@@ -178,5 +178,29 @@ func BenchmarkCompareMedianResampling(b *testing.B) {
 			diffs[i] = med(other) - med(base)
 		}
 		slices.Sort(diffs)
+	}
+}
+
+// The mean's resampling draws every index with equal probability: the sum of
+// a resample of 0..n-1 has mean n·(n-1)/2 and variance n·(n²-1)/12.
+func TestSumResampleIsUniform(t *testing.T) {
+	for _, n := range []int{3, 10, 1000} {
+		s := make([]int64, n)
+		for i := range s {
+			s[i] = int64(i)
+		}
+		src := rand.NewPCG(5, uint64(n))
+		const draws = 100_000
+		var m, m2 float64
+		for range draws {
+			x := float64(sumResample(s, src.Uint64()))
+			m += x / draws
+			m2 += x * x / draws
+		}
+		wantMean := float64(n) * float64(n-1) / 2
+		wantVar := float64(n) * (float64(n)*float64(n) - 1) / 12
+		if v := m2 - m*m; abs(m-wantMean) > 0.01*wantMean || abs(v-wantVar) > 0.03*wantVar {
+			t.Errorf("n=%d: resample sums have mean %.2f variance %.2f, want %.2f and %.2f", n, m, v, wantMean, wantVar)
+		}
 	}
 }

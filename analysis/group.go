@@ -320,19 +320,21 @@ func (m *merged) cell(size string) Cell {
 	return c
 }
 
-// control returns the control arm's samples at row's step and size, when
-// the rows show the target arm and the control was measured and reported.
-func (g *grouping) control(r Row, size int64) []int64 {
-	if g.arm != results.ArmTarget {
-		return nil
-	}
+// control returns the key and samples of the control arm at row's step and
+// size, when the rows show the target arm and the control was measured and
+// reported.
+func (g *grouping) control(r Row, size int64) (cellKey, []int64) {
 	k := r.key
 	k.arm = results.ArmControl
-	m := g.cells[cellKey{k, size}]
-	if m == nil || m.behind || len(m.samples) == 0 {
-		return nil
+	ck := cellKey{k, size}
+	if g.arm != results.ArmTarget {
+		return ck, nil
 	}
-	return m.samples
+	m := g.cells[ck]
+	if m == nil || m.behind || len(m.samples) == 0 {
+		return ck, nil
+	}
+	return ck, m.samples
 }
 
 // flagNotes explains every flagged cell in one line each, the control

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -147,5 +148,32 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, ok := ParseFormat("yaml"); ok {
 		t.Error("yaml accepted")
+	}
+}
+
+// BenchmarkReportRomanaRun builds and renders the table of a full run:
+// 6 steps × 5 sizes × 2 arms × 2,000 samples, 2,000 resamples per interval
+// (55 overheads, each by median and by mean).
+func BenchmarkReportRomanaRun(b *testing.B) {
+	d := results.New()
+	seed := uint64(0)
+	for _, step := range []int{0, 10, 50, 100, 200, 1000} {
+		for _, size := range []int64{512, 1024, 10240, 102400, 1 << 20} {
+			for _, arm := range []string{results.ArmTarget, results.ArmControl} {
+				seed++
+				d.Cells = append(d.Cells, results.Cell{Step: strconv.Itoa(step), Policies: step, Arm: arm, Size: size, SizeLabel: strconv.FormatInt(size, 10),
+					Latency: &results.Latency{SamplesNs: latencies(seed, 2000, 700e3+float64(size), 0), Requests: 2000, NewConnections: 2000}})
+			}
+		}
+	}
+	src := []Source{{Docs: []*results.Document{d}}}
+	for b.Loop() {
+		tab, err := BuildTable(src, TableOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := Render(io.Discard, tab, FormatTable); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

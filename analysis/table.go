@@ -37,6 +37,8 @@ type Table struct {
 	// Notes are warnings a reader must see: flagged cells, differing rates,
 	// rows measured in different windows.
 	Notes []string `json:"notes,omitempty"`
+	// Reference is a published table shown beside this one, if asked for.
+	Reference *Reference `json:"reference,omitempty"`
 }
 
 // Size is one column.
@@ -91,9 +93,12 @@ type Cell struct {
 	enforcement *results.Enforcement
 }
 
-// Reported is false for missing cells and cells whose rate fell behind:
-// their numbers do not describe the asked load.
-func (c *Cell) Reported() bool { return !c.Missing && !slices.Contains(c.Flags, FlagBehind) }
+// Reported is false for missing cells, cells whose rate fell behind (their
+// numbers do not describe the asked load) and cells without a successful
+// request.
+func (c *Cell) Reported() bool {
+	return !c.Missing && !slices.Contains(c.Flags, FlagBehind) && !slices.Contains(c.Flags, FlagEmpty)
+}
 
 // Overhead is a difference by both statistics.
 type Overhead struct {
@@ -161,10 +166,11 @@ func BuildTable(sources []Source, o TableOptions) (*Table, error) {
 		return nil, err
 	}
 	copts := newOptions(o.Compare)
+	load := g.loadLines() // may add a note
 	t := &Table{
 		RowTitle: g.rowTitle(), Statistic: o.Statistic, Arm: g.arm,
 		Confidence: copts.confidence, Resamples: copts.resamples,
-		Sizes: g.sizes, Load: g.loadLines(), Notes: g.notes,
+		Sizes: g.sizes, Load: load, Notes: g.notes,
 	}
 	t.Rows = g.rows()
 	base, err := pickBaseline(t.Rows, o.Baseline)
@@ -212,29 +218,53 @@ func pickBaseline(rows []Row, want string) (int, error) {
 	return 0, &InputError{"--baseline", fmt.Sprintf("%q: no such row; want one of %s", want, strings.Join(labels, ", "))}
 }
 
-// compute fills every cell's overheads. The comparisons are independent, so
-// they run on every core.
+// compute fills every cell's overheads. Each cell is resampled once per
+// statistic, on a stream of its own, however many comparisons it is part
+// of; the resampling runs on every core.
 func (t *Table) compute(base int, g *grouping, opts []Option) {
+	o := newOptions(opts)
+	type dists struct{ median, mean distribution }
+	cells := map[cellKey]*dists{}
 	var jobs []func()
+	need := func(k cellKey, samples []int64) *dists {
+		if d, ok := cells[k]; ok {
+			return d
+		}
+		d := &dists{}
+		cells[k] = d
+		stream := uint64(2 * len(cells))
+		jobs = append(jobs,
+			func() { d.median = resampled(newQuantileEstimator(samples, 500_000), o, stream) },
+			func() { d.mean = resampled(&meanEstimator{samples: samples}, o, stream+1) })
+		return d
+	}
+	type comparison struct {
+		into        **Overhead
+		base, other *dists
+	}
+	var comparisons []comparison
 	for r := range t.Rows {
-		for s := range t.Sizes {
+		for s, size := range t.Sizes {
 			c := &t.Rows[r].Cells[s]
 			if c.Missing {
 				continue
 			}
+			self := need(cellKey{t.Rows[r].key, size.Bytes}, c.samples)
 			if b := &t.Rows[base].Cells[s]; r != base && !b.Missing {
-				jobs = append(jobs, func() { c.Overhead = overhead(b.samples, c.samples, opts) })
+				comparisons = append(comparisons, comparison{&c.Overhead, need(cellKey{t.Rows[base].key, size.Bytes}, b.samples), self})
 			}
-			if ctl := g.control(t.Rows[r], t.Sizes[s].Bytes); ctl != nil {
-				jobs = append(jobs, func() { c.Paired = overhead(ctl, c.samples, opts) })
+			if k, ctl := g.control(t.Rows[r], size.Bytes); ctl != nil {
+				comparisons = append(comparisons, comparison{&c.Paired, need(k, ctl), self})
 			}
 		}
 	}
 	run(jobs)
-}
-
-func overhead(base, other []int64, opts []Option) *Overhead {
-	return &Overhead{Median: CompareMedian(base, other, opts...), Mean: CompareMean(base, other, opts...)}
+	for _, c := range comparisons {
+		*c.into = &Overhead{
+			Median: difference(Median, c.base.median, c.other.median, o),
+			Mean:   difference(Mean, c.base.mean, c.other.mean, o),
+		}
+	}
 }
 
 func run(jobs []func()) {
@@ -264,12 +294,12 @@ func (t *Table) noiseFloor(base int) {
 		return
 	}
 	var nf []*Overhead
-	any := false
+	found := false
 	for _, c := range b.Cells {
 		nf = append(nf, c.Paired)
-		any = any || c.Paired != nil
+		found = found || c.Paired != nil
 	}
-	if any {
+	if found {
 		t.NoiseFloor = nf
 	}
 }

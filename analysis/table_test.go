@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -135,6 +136,9 @@ func TestTableFlagsCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	behind, errs := tab.Rows[1].Cells[0], tab.Rows[1].Cells[1]
+	if c := tab.Rows[0].Cells[1]; c.Overhead != nil || !c.Reported() {
+		t.Errorf("baseline cell: %+v", c)
+	}
 	if behind.Reported() || behind.Flags[0] != FlagBehind {
 		t.Errorf("behind cell: %+v", behind.Flags)
 	}
@@ -148,7 +152,7 @@ func TestTableFlagsCells(t *testing.T) {
 	out := text.String()
 	for _, want := range []string{"behind", "3 (3 timeout) of 2000 requests failed", "fell behind (71.5 of 100 req/s)", "only 1500 new connections", " !", "0 (control) at .5k: 1 (1 status 503)",
 		"0: 0 objects applied in 0.00 s, enforced 1.30 s after the apply", "10: 10 objects applied in 0.00 s, NOT confirmed (probe denied: false, client allowed: true)",
-		"10 at 1M: enforcement was not confirmed", "10: no significant difference at any size; not reported at .5k (behind)"} {
+		"10 at 1M: enforcement was not confirmed", "; not reported at .5k (see notes)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -164,6 +168,15 @@ func TestTableMergesFilesAndComparesSources(t *testing.T) {
 	}
 	if len(tab.Rows) != 2 || tab.Rows[1].Cells[0].Overhead == nil {
 		t.Fatalf("two files of one run should merge into rows 0 and 10: %+v", tab.Rows)
+	}
+	if strings.Contains(strings.Join(tab.Notes, "\n"), "differ in load settings") {
+		t.Errorf("same load settings noted as different: %v", tab.Notes)
+	}
+	faster := runDocument(55, "", []int{10}, nil)
+	faster.Load.Rate = 200
+	tab, _ = BuildTable([]Source{{Docs: []*results.Document{a, faster}}}, TableOptions{Compare: testResamples})
+	if !strings.Contains(strings.Join(tab.Notes, "\n"), "differ in load settings") || len(tab.Load) != 2 {
+		t.Errorf("documents at 100 and 200 req/s merged without a note: %v %v", tab.Load, tab.Notes)
 	}
 	// The same step in two files: samples concatenate.
 	tab, _ = BuildTable([]Source{{Docs: []*results.Document{a, a}}}, TableOptions{Compare: testResamples})
@@ -237,3 +250,34 @@ func TestTablePlainLoadTargetControl(t *testing.T) {
 // testResamples keeps table tests quick; the bootstrap itself is tested at
 // the default count in bootstrap_test.go.
 var testResamples = []Option{WithResamples(500)}
+
+// A cell where every request failed is flagged and not reported, and every
+// format still renders (no NaN in json, no panic).
+func TestTableEmptyCellRendersEverywhere(t *testing.T) {
+	doc := runDocument(35, "", []int{0, 10}, nil)
+	for i := range doc.Cells {
+		if c := &doc.Cells[i]; c.Step == "10" && c.Size == 512 {
+			c.Latency.SamplesNs, c.Latency.Errors = nil, map[string]int{"connection refused": 2000}
+		}
+	}
+	tab, err := BuildTable([]Source{{Docs: []*results.Document{doc}}}, TableOptions{Compare: testResamples})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tab.Rows[1].Cells[0]
+	if c.Reported() || !slices.Contains(c.Flags, FlagEmpty) || c.Overhead.Median.Valid() {
+		t.Fatalf("empty cell: %+v", c)
+	}
+	for _, f := range Formats {
+		var b strings.Builder
+		if err := Render(&b, tab, f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if f == FormatTable && !strings.Contains(b.String(), "10 at .5k: no successful requests") {
+			t.Errorf("table does not explain the empty cell:\n%s", b.String())
+		}
+	}
+	if err := Plot(tab, t.TempDir()+"/empty.png"); err != nil {
+		t.Error(err)
+	}
+}

@@ -116,6 +116,12 @@ func cgroupMounts(mountinfo []byte) (v2, v1cpuacct cgroupMount) {
 	return v2, v1cpuacct
 }
 
+// CheckCgroup reports whether dir is a cgroup whose CPU can be read.
+func CheckCgroup(dir string) error {
+	_, err := readCgroup(dir)
+	return err
+}
+
 // readCgroup reads a cgroup's cumulative CPU time from cgroup v2's cpu.stat
 // (usage_usec, user_usec, system_usec) or cgroup v1's cpuacct.usage (ns).
 func readCgroup(dir string) (cgroupUsage, error) {

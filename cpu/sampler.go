@@ -24,25 +24,16 @@ type Options struct {
 	Prometheus *Prometheus
 }
 
-// reading is one instant's cumulative counters.
-type reading struct {
-	at     time.Time
-	proc   procTimes
-	cgroup cgroupUsage
-	cgOK   bool
-}
-
 // Sampler samples CPU from Start until Stop.
 type Sampler struct {
 	opts   Options
 	cgroup string
-	cpus   int
 
 	cancel context.CancelFunc
 	done   chan struct{}
 
 	mu       sync.Mutex
-	readings []reading
+	readings []Snapshot
 	notes    []string
 }
 
@@ -74,30 +65,17 @@ func Start(ctx context.Context, opts Options) (*Sampler, error) {
 		}
 		s.cgroup = opts.Cgroup
 	}
-	r, cpus, err := s.read()
+	r, err := s.read()
 	if err != nil {
 		return nil, err
 	}
-	s.cpus = cpus
 	s.readings = append(s.readings, r)
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	go s.loop(ctx)
 	return s, nil
 }
 
-func (s *Sampler) read() (reading, int, error) {
-	p, cpus, err := readProcStat(s.opts.ProcStat)
-	if err != nil {
-		return reading{}, 0, err
-	}
-	r := reading{at: time.Now(), proc: p}
-	if s.cgroup != "" {
-		if u, err := readCgroup(s.cgroup); err == nil {
-			r.cgroup, r.cgOK = u, true
-		}
-	}
-	return r, cpus, nil
-}
+func (s *Sampler) read() (Snapshot, error) { return Take(s.opts.ProcStat, s.cgroup) }
 
 func (s *Sampler) loop(ctx context.Context) {
 	defer close(s.done)
@@ -108,7 +86,7 @@ func (s *Sampler) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			r, _, err := s.read()
+			r, err := s.read()
 			s.mu.Lock()
 			if err == nil {
 				s.readings = append(s.readings, r)
@@ -124,24 +102,20 @@ func (s *Sampler) loop(ctx context.Context) {
 func (s *Sampler) Stop() *results.CPU {
 	s.cancel()
 	<-s.done
-	last, _, err := s.read()
+	last, err := s.read()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err == nil {
 		s.readings = append(s.readings, last)
 	}
 	first, end := s.readings[0], s.readings[len(s.readings)-1]
-	out := between(first, end)
+	out := Between(first, end)
 	out.Source = s.opts.Source
-	out.CPUs = s.cpus
-	if out.Cgroup > 0 || (first.cgOK && end.cgOK) {
-		out.CgroupPath = s.cgroup
-	}
 	for i := 1; i < len(s.readings); i++ {
 		a, b := s.readings[i-1], s.readings[i]
-		w := between(a, b)
+		w := Between(a, b)
 		out.Samples = append(out.Samples, results.CPUSample{
-			Start: a.at.Sub(first.at), Duration: b.at.Sub(a.at),
+			Start: a.At.Sub(first.At), Duration: b.At.Sub(a.At),
 			User: w.User, System: w.System, Softirq: w.Softirq, Steal: w.Steal, Idle: w.Idle, Cgroup: w.Cgroup,
 		})
 	}
@@ -149,35 +123,13 @@ func (s *Sampler) Stop() *results.CPU {
 	if s.opts.Prometheus != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		comps, notes := s.opts.Prometheus.Window(ctx, first.at, end.at)
+		comps, notes := s.opts.Prometheus.Window(ctx, first.At, end.At)
 		if len(comps) > 0 {
 			out.Components = comps
 		}
 		out.Notes = append(out.Notes, notes...)
 	}
 	return out
-}
-
-// between turns two readings into cores used between them.
-func between(a, b reading) *results.CPU {
-	sec := b.at.Sub(a.at).Seconds()
-	c := &results.CPU{
-		Duration: b.at.Sub(a.at),
-		User:     cores(a.proc.user, b.proc.user, sec),
-		Nice:     cores(a.proc.nice, b.proc.nice, sec),
-		System:   cores(a.proc.system, b.proc.system, sec),
-		Idle:     cores(a.proc.idle, b.proc.idle, sec),
-		IOWait:   cores(a.proc.iowait, b.proc.iowait, sec),
-		IRQ:      cores(a.proc.irq, b.proc.irq, sec),
-		Softirq:  cores(a.proc.softirq, b.proc.softirq, sec),
-		Steal:    cores(a.proc.steal, b.proc.steal, sec),
-	}
-	if a.cgOK && b.cgOK && sec > 0 {
-		c.Cgroup = (b.cgroup.usage - a.cgroup.usage).Seconds() / sec
-		c.CgroupUser = (b.cgroup.user - a.cgroup.user).Seconds() / sec
-		c.CgroupSystem = (b.cgroup.system - a.cgroup.system).Seconds() / sec
-	}
-	return c
 }
 
 // String is a one-line summary, e.g. for a log.

@@ -210,7 +210,10 @@ func TestBetweenMapsEveryColumn(t *testing.T) {
 		t.Errorf("%d CPUs, want 2", cpus)
 	}
 	now := time.Now()
-	c := between(reading{at: now, proc: a}, reading{at: now.Add(2 * time.Second), proc: b})
+	snap := func(at time.Time, p procTimes) Snapshot {
+		return Snapshot{At: at, Ticks: [8]uint64{p.user, p.nice, p.system, p.idle, p.iowait, p.irq, p.softirq, p.steal}}
+	}
+	c := Between(snap(now, a), snap(now.Add(2*time.Second), b))
 	got := []float64{c.User, c.Nice, c.System, c.Idle, c.IOWait, c.IRQ, c.Softirq, c.Steal}
 	for i, want := range []float64{0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4} {
 		if got[i] != want {

@@ -144,7 +144,8 @@ func (p Plan) MeshObjects() ([]*unstructured.Unstructured, error) {
 	if _, err := p.builder(); err != nil {
 		return nil, err
 	}
-	return policies.MeshObjects(p.Kind, p.Target())
+	kind, _ := policies.ParseKind(string(p.Kind)) // valid: builder checked it
+	return policies.MeshObjects(kind, p.Target())
 }
 
 func joinKinds() string {

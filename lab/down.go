@@ -38,10 +38,12 @@ func Down(ctx context.Context, o Options) error {
 	if err := removePodNetworks(ctx, o); err != nil {
 		errs = append(errs, err)
 	}
-	if linkExists(NodeInterface) {
-		o.step("removing %s", NodeInterface)
-		if _, err := run(ctx, "ip", "link", "del", NodeInterface); err != nil {
-			errs = append(errs, err)
+	for _, link := range []string{NodeInterface, NodeInterfacePeer} {
+		if linkExists(link) {
+			o.step("removing %s", link)
+			if _, err := run(ctx, "ip", "link", "del", link); err != nil && linkExists(link) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if _, err := os.Stat(l.hostMarker()); err == nil {
@@ -60,8 +62,9 @@ func Down(ctx context.Context, o Options) error {
 		return errors.Join(errs...)
 	}
 	// Only a clean host drops the marker, so a failed down can be retried.
-	// etcd's data goes too: the next up starts an empty cluster.
-	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData()} {
+	// etcd's data and the node agent's pod records go too: the next up
+	// starts an empty cluster.
+	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords()} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}

@@ -26,3 +26,6 @@ func (l layout) hostMarker() string { return filepath.Join(string(l), "host-obje
 
 // savedIPForward holds net.ipv4.ip_forward as it was before the lab set it.
 func (l layout) savedIPForward() string { return filepath.Join(string(l), "saved-ip_forward") }
+
+// podRecords is where the node agent keeps its pods' records and logs.
+func (l layout) podRecords() string { return filepath.Join(string(l), "pods") }

@@ -1,10 +1,12 @@
 package loadgen
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -18,57 +20,71 @@ const (
 
 // newTransport returns the transport every window shares. With keep-alive
 // off each request dials a new TCP connection and closes it after the
-// response, as the Romana study did.
-func newTransport(keepAlive bool) *http.Transport {
-	d := &net.Dialer{Timeout: 30 * time.Second}
-	if keepAlive {
-		d.KeepAlive = 30 * time.Second
-	} else {
-		d.KeepAlive = -1 // no TCP keep-alive probes on one-request connections
-	}
-	return &http.Transport{
+// response, as the Romana study did (see oneShotTransport); with keep-alive
+// on, http.Transport pools connections.
+func newTransport(keepAlive bool, timeout time.Duration) http.RoundTripper {
+	pooled := &http.Transport{
 		Proxy:               nil, // loads go straight to the target
-		DialContext:         d.DialContext,
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		DisableKeepAlives:   !keepAlive,
 		DisableCompression:  true,
 		MaxIdleConnsPerHost: vegeta.DefaultConnections,
 	}
-}
-
-// hitLog records, per request of one window (by vegeta's sequence number),
-// which target it went to and how many body bytes arrived. vegeta itself
-// then reads no body (MaxBody(0)): the body is counted while it is drained,
-// so a 1 MB response costs no allocation and no copy on the client.
-type hitLog struct {
-	base   http.RoundTripper
-	target []int32
-	bytes  []int64
-}
-
-func newHitLog(base http.RoundTripper, hits int) *hitLog {
-	l := &hitLog{base: base, target: make([]int32, hits), bytes: make([]int64, hits)}
-	for i := range l.target {
-		l.target[i] = -1
+	if keepAlive {
+		return &timeoutTransport{base: pooled, timeout: timeout}
 	}
-	return l
+	// No TCP keep-alive probes on one-request connections.
+	return &oneShotTransport{dialer: net.Dialer{KeepAlive: -1}, timeout: timeout, fallback: pooled}
 }
 
-// RoundTrip implements http.RoundTripper. Each slot is written by the one
-// worker handling that request before vegeta hands its Result over a
-// channel, which orders the write before the reader's access.
+// hitLog records, per request in flight (by vegeta's sequence number),
+// which target it went to and how many body bytes arrived. vegeta itself
+// reads no body (MaxBody(0)): the body is counted while it is drained, so
+// a 1 MB response costs no allocation and no copy on the client. Entries
+// are removed as their Results are recorded, so the log holds only the
+// requests in flight, not one entry per request of the window.
+type hitLog struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	hits map[uint64]*hit
+}
+
+type hit struct {
+	target int
+	bytes  int64
+}
+
+func newHitLog(base http.RoundTripper) *hitLog {
+	return &hitLog{base: base, hits: map[uint64]*hit{}}
+}
+
+// RoundTrip implements http.RoundTripper.
 func (l *hitLog) RoundTrip(req *http.Request) (*http.Response, error) {
-	seq, err := strconv.Atoi(req.Header.Get(seqHeader))
-	if err != nil || seq < 0 || seq >= len(l.target) {
+	seq, err1 := strconv.ParseUint(req.Header.Get(seqHeader), 10, 64)
+	t, err2 := strconv.Atoi(req.Header.Get(targetHeader))
+	if err1 != nil || err2 != nil {
 		return l.base.RoundTrip(req)
 	}
-	if t, err := strconv.Atoi(req.Header.Get(targetHeader)); err == nil {
-		l.target[seq] = int32(t)
-	}
+	h := &hit{target: t}
+	l.mu.Lock()
+	l.hits[seq] = h
+	l.mu.Unlock()
 	resp, err := l.base.RoundTrip(req)
 	if err == nil {
-		resp.Body = &countingBody{ReadCloser: resp.Body, n: &l.bytes[seq]}
+		// Only the worker that owns the request reads the body, and vegeta
+		// hands the Result over a channel after that: the count needs no lock.
+		resp.Body = &countingBody{ReadCloser: resp.Body, n: &h.bytes}
 	}
 	return resp, err
+}
+
+// take removes and returns the entry of request seq.
+func (l *hitLog) take(seq uint64) (*hit, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h, ok := l.hits[seq]
+	delete(l.hits, seq)
+	return h, ok
 }
 
 type countingBody struct {
@@ -82,7 +98,8 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// newAttacker returns a vegeta attacker for one window. An attacker stops
+// newAttacker returns a vegeta attacker for one window; timeout 0 leaves
+// the timeout to the transport. An attacker stops
 // for good after its attack, so each window gets a new one; they share the
 // transport. The Client option comes last: options after it that touch the
 // transport would find it replaced.
@@ -111,4 +128,35 @@ func (p countPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, boo
 		return 0, true
 	}
 	return p.ConstantPacer.Pace(elapsed, hits)
+}
+
+// timeoutTransport bounds each request, dial to last body byte, by a
+// context deadline released when the body is closed.
+type timeoutTransport struct {
+	base    http.RoundTripper
+	timeout time.Duration
+}
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+func (t *timeoutTransport) CloseIdleConnections() { closeIdle(t.base) }
+
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }

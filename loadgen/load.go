@@ -39,7 +39,7 @@ type run struct {
 	cfg       Config
 	doc       *results.Document
 	cells     [][]*cellAcc // [size][target]
-	transport *http.Transport
+	transport http.RoundTripper
 	stats     *statsReader
 	servers   []*server // distinct /stats endpoints
 }
@@ -60,7 +60,7 @@ type server struct {
 }
 
 func newRun(cfg Config) *run {
-	r := &run{cfg: cfg, doc: results.New(), transport: newTransport(cfg.KeepAlive), stats: newStatsReader()}
+	r := &run{cfg: cfg, doc: results.New(), transport: newTransport(cfg.KeepAlive, cfg.Timeout), stats: newStatsReader()}
 	r.doc.Load = results.Load{
 		Rate: cfg.Rate, Requests: cfg.Requests, Warmup: cfg.Warmup, Rounds: cfg.Rounds,
 		KeepAlive: cfg.KeepAlive, Timeout: cfg.Timeout,
@@ -98,7 +98,7 @@ func newRun(cfg Config) *run {
 }
 
 func (r *run) run(ctx context.Context) error {
-	defer r.transport.CloseIdleConnections()
+	defer closeIdle(r.transport)
 	r.probeStats(ctx)
 	plan := schedule(len(r.cfg.Sizes), r.cfg.Requests, r.cfg.Rounds)
 	total := int64(r.cfg.Warmup * len(r.cfg.Targets))
@@ -222,13 +222,14 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		hdrs[ti] = http.Header{targetHeader: {strconv.Itoa(ti)}}
 	}
 	var next atomic.Uint64
+	order := targetOrder{targets: nt, seed: uint64(w.round)<<32 | uint64(w.size)}
 	targeter := func(tgt *vegeta.Target) error {
-		ti := int((next.Add(1) - 1) % uint64(nt))
+		ti := order.target(next.Add(1) - 1)
 		tgt.Method, tgt.URL, tgt.Header = http.MethodGet, urls[ti], hdrs[ti]
 		return nil
 	}
-	log := newHitLog(r.transport, hits)
-	atk := newAttacker(log, r.cfg.Timeout)
+	log := newHitLog(r.transport)
+	atk := newAttacker(log, 0) // the transport enforces the timeout
 	pacer := countPacer{
 		ConstantPacer: vegeta.ConstantPacer{Freq: 1, Per: time.Duration(float64(time.Second) / (r.cfg.Rate * float64(nt)))},
 		hits:          uint64(hits),
@@ -243,22 +244,8 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		if !record {
 			continue
 		}
-		seq := int(res.Seq)
-		ti := seq % nt // only if the request never reached the transport
-		var body int64
-		if seq < hits {
-			if t := log.target[seq]; t >= 0 {
-				ti = int(t)
-			}
-			body = log.bytes[seq]
-		}
-		lat := r.cells[w.size][ti].cell.Latency
-		lat.Requests++
-		if kind := errorKind(res.Code, res.Error, body, size.Bytes); kind != "" {
-			lat.Errors[kind]++
+		if ti, failed := r.record(w.size, res, log); failed {
 			wr.errors[ti]++
-		} else {
-			lat.SamplesNs = append(lat.SamplesNs, res.Latency.Nanoseconds())
 		}
 		if first.IsZero() || res.Timestamp.Before(first) {
 			first = res.Timestamp
@@ -280,6 +267,25 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		}
 	}
 	return wr, nil
+}
+
+// record files one Result under its target's cell at size and reports
+// whether the request failed. Only the duration (or the error's kind) is
+// kept; the Result itself is dropped by the caller.
+func (r *run) record(size int, res *vegeta.Result, log *hitLog) (target int, failed bool) {
+	ti := int(res.Seq % uint64(len(r.cfg.Targets))) // only if the request never reached the transport
+	var body int64
+	if h, ok := log.take(res.Seq); ok {
+		ti, body = h.target, h.bytes
+	}
+	lat := r.cells[size][ti].cell.Latency
+	lat.Requests++
+	if kind := errorKind(res.Code, res.Error, body, r.cfg.Sizes[size].Bytes); kind != "" {
+		lat.Errors[kind]++
+		return ti, true
+	}
+	lat.SamplesNs = append(lat.SamplesNs, res.Latency.Nanoseconds())
+	return ti, false
 }
 
 // windowResult is what the log line of a window reports.
@@ -326,4 +332,10 @@ func (r *run) finish(c *cellAcc) {
 		lat.Errors = nil
 	}
 	r.doc.Cells = append(r.doc.Cells, *c.cell)
+}
+
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }

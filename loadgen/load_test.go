@@ -113,8 +113,12 @@ func TestLoadCountsErrorsByKind(t *testing.T) {
 		http.Error(w, "no", http.StatusInternalServerError)
 	}))
 	slow := startHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/stats" {
+			http.NotFound(w, r)
+			return
+		}
 		select {
-		case <-time.After(2 * time.Second):
+		case <-time.After(10 * time.Second):
 		case <-r.Context().Done():
 		}
 	}))
@@ -122,7 +126,7 @@ func TestLoadCountsErrorsByKind(t *testing.T) {
 	good := startServer(t, NewServer())
 	cfg := quick(Target{"ok", good}, Target{"failing", failing}, Target{"closed", closed}, Target{"slow", slow})
 	cfg.Requests = 10
-	cfg.Timeout = 100 * time.Millisecond
+	cfg.Timeout = time.Second // short enough for the slow target, long for a busy machine
 	doc := mustLoad(t, cfg)
 	for arm, kind := range map[string]string{"failing": "status 500", "closed": "connection refused", "slow": "timeout"} {
 		lat := cellOf(t, doc, arm, "1k")
@@ -152,7 +156,7 @@ func TestTargetsAlternateRequestByRequest(t *testing.T) {
 	b := startHandler(t, rec("B", NewServer()))
 	cfg := quick(Target{"A", a}, Target{"B", b})
 	cfg.Sizes, _ = ParseSizes([]string{"1k,10k"})
-	cfg.Requests, cfg.Rounds = 40, 2
+	cfg.Requests, cfg.Rounds, cfg.Rate = 40, 2, 200
 	doc := mustLoad(t, cfg)
 	if len(doc.Cells) != 4 {
 		t.Fatalf("%d cells, want 2 targets × 2 sizes", len(doc.Cells))

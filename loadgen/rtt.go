@@ -41,6 +41,8 @@ type RTTConfig struct {
 	Timeout time.Duration
 	// CPU, when set, samples CPU over the measured round trips.
 	CPU *cpu.Options
+	// ServerCPU asks the server for its own CPU over the same window.
+	ServerCPU bool
 }
 
 // Validate reports the first setting out of range.
@@ -81,16 +83,9 @@ func RoundTrips(ctx context.Context, cfg RTTConfig) (*results.Cell, error) {
 	}
 	r := &rttRun{cfg: cfg, session: rand.Uint64(), buf: make([]byte, cfg.MessageSize)}
 	out := &results.RTT{Mode: cfg.Mode, Target: cfg.Target, MessageSize: cfg.MessageSize, Requests: cfg.Requests}
-	var sampler *cpu.Sampler
-	var fig *results.CPU
+	win := &cpuWindow{opts: cfg.CPU, server: cfg.ServerCPU}
 	var err error
-	started := func() {
-		if cfg.CPU != nil {
-			if s, e := cpu.Start(ctx, *cfg.CPU); e == nil {
-				sampler = s
-			}
-		}
-	}
+	started := func() { win.start(ctx, cfg.Target, cfg.Timeout) }
 	start := time.Now()
 	switch cfg.Mode {
 	case ModeRR:
@@ -99,9 +94,7 @@ func RoundTrips(ctx context.Context, cfg RTTConfig) (*results.Cell, error) {
 		err = r.crr(ctx, out, started, &start)
 	}
 	out.Duration = time.Since(start)
-	if sampler != nil {
-		fig = sampler.Stop()
-	}
+	fig, serverFig := win.finish(ctx, cfg.Target, cfg.Timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +109,7 @@ func RoundTrips(ctx context.Context, cfg RTTConfig) (*results.Cell, error) {
 	return &results.Cell{
 		Arm: cfg.Name, URL: "tcp://" + cfg.Target,
 		Size: int64(cfg.MessageSize), SizeLabel: FormatSize(int64(cfg.MessageSize)),
-		RTT: out, CPU: fig,
+		RTT: out, CPU: fig, ServerCPU: serverFig,
 	}, nil
 }
 

@@ -42,6 +42,9 @@ type StreamConfig struct {
 	OnInterval func(StreamInterval)
 	// CPU, when set, samples CPU over the measured window into the cell.
 	CPU *cpu.Options
+	// ServerCPU asks the server for its node's and its cgroup's CPU at the
+	// start and end of the measured window, into the cell's ServerCPU.
+	ServerCPU bool
 }
 
 // StreamInterval is one interval as it completes.
@@ -160,12 +163,8 @@ func Stream(ctx context.Context, cfg StreamConfig) (*results.Cell, error) {
 	if cfg.Reverse {
 		th.RetransmitsBy = "server"
 	}
-	sampler, cpuNotes := measureIntervals(runCtx, cfg, conns, start, th, &measuring)
-	var cpuFig *results.CPU
-	if sampler != nil {
-		cpuFig = sampler.Stop()
-	}
-	cpuFig = withNotes(cpuFig, cpuNotes)
+	win := measureIntervals(runCtx, cfg, conns, start, th, &measuring)
+	cpuFig, serverCPU := win.finish(ctx, cfg.Target, cfg.DialTimeout)
 	draining.Wait()
 
 	for _, sc := range conns {
@@ -182,8 +181,10 @@ func Stream(ctx context.Context, cfg StreamConfig) (*results.Cell, error) {
 			Bytes: sc.bytes.Load() - sc.atOmit, Retransmits: sc.info.Retransmits,
 			RTT: sc.info.RTT, RTTVar: sc.info.RTTVar, Cwnd: sc.info.Cwnd, MSS: sc.info.MSS,
 		})
-		if !cfg.Reverse {
-			th.Retransmits += sc.info.Retransmits
+	}
+	if !cfg.Reverse {
+		for _, iv := range th.Intervals {
+			th.Retransmits += iv.Retransmits
 		}
 	}
 	st, err := QueryStreamSession(ctx, cfg.Target, session, cfg.DialTimeout)
@@ -203,15 +204,8 @@ func Stream(ctx context.Context, cfg StreamConfig) (*results.Cell, error) {
 		SizeLabel:  FormatSize(int64(cfg.WriteSize)),
 		Throughput: th,
 		CPU:        cpuFig,
+		ServerCPU:  serverCPU,
 	}, nil
-}
-
-func withNotes(c *results.CPU, notes []string) *results.CPU {
-	if c == nil || len(notes) == 0 {
-		return c
-	}
-	c.Notes = append(c.Notes, notes...)
-	return c
 }
 
 func dialStreams(ctx context.Context, cfg StreamConfig) ([]*streamConn, error) {
@@ -295,6 +289,26 @@ func (sc *streamConn) receive(buf []byte) error {
 			return err
 		}
 	}
+}
+
+// ServerCPUSnapshot asks a stream server for its node's and its own
+// cgroup's cumulative CPU counters now.
+func ServerCPUSnapshot(ctx context.Context, target string, timeout time.Duration) (cpu.Snapshot, error) {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, "tcp", target)
+	if err != nil {
+		return cpu.Snapshot{}, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(timeout))
+	if _, err := c.Write(streamHeader{Mode: modeCPU}.marshal()); err != nil {
+		return cpu.Snapshot{}, err
+	}
+	var snap cpu.Snapshot
+	if err := json.NewDecoder(c).Decode(&snap); err != nil {
+		return cpu.Snapshot{}, errors.New("the server does not report its CPU")
+	}
+	return snap, nil
 }
 
 // QueryStreamSession asks a stream server what it counted for one session.

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/meshbench/meshbench/cpu"
 	"github.com/meshbench/meshbench/results"
 )
 
@@ -29,24 +28,13 @@ func intervalBounds(omit, duration, every time.Duration) []time.Duration {
 
 // measureIntervals snapshots the connections' counters at every interval
 // bound and fills th's intervals and totals. It returns once every
-// connection has stopped measuring (measuring), with the CPU sampler of the
-// measured window still running.
+// connection has stopped measuring (measuring), with the CPU window of the
+// measured time still open.
 func measureIntervals(ctx context.Context, cfg StreamConfig, conns []*streamConn, start time.Time,
-	th *results.Throughput, measuring *sync.WaitGroup) (*cpu.Sampler, []string) {
+	th *results.Throughput, measuring *sync.WaitGroup) *cpuWindow {
 
-	var sampler *cpu.Sampler
-	var notes []string
-	startCPU := func() {
-		if cfg.CPU == nil {
-			return
-		}
-		s, err := cpu.Start(ctx, *cfg.CPU)
-		if err != nil {
-			notes = append(notes, "cpu not measured: "+err.Error())
-			return
-		}
-		sampler = s
-	}
+	win := &cpuWindow{opts: cfg.CPU, server: cfg.ServerCPU}
+	startCPU := func() { win.start(ctx, cfg.Target, cfg.DialTimeout) }
 	if cfg.Omit == 0 {
 		startCPU()
 	}
@@ -89,7 +77,7 @@ func measureIntervals(ctx context.Context, cfg StreamConfig, conns []*streamConn
 		case <-ctx.Done():
 			t.Stop()
 			measuring.Wait()
-			return sampler, notes
+			return win
 		case <-t.C:
 		}
 		snapshot(time.Now(), b <= cfg.Omit)
@@ -99,5 +87,5 @@ func measureIntervals(ctx context.Context, cfg StreamConfig, conns []*streamConn
 	}
 	measuring.Wait()
 	snapshot(time.Now(), false)
-	return sampler, notes
+	return win
 }

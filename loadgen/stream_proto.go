@@ -16,6 +16,8 @@ import (
 //	        of the same size, repeated on the one connection (netperf TCP_RR)
 //	crr     one message and one answer, then the server closes (TCP_CRR)
 //	query   the server answers with the JSON counters of one session
+//	cpu     the server answers with a JSON cpu.Snapshot of its node and its
+//	        own cgroup, so a client can bracket a measurement with two
 //
 // Every connection of one measurement carries the same session ID, so the
 // client can ask the server afterwards what it counted for exactly that
@@ -35,6 +37,7 @@ const (
 	modeRR     streamMode = 'p'
 	modeCRR    streamMode = 'c'
 	modeQuery  streamMode = 'q'
+	modeCPU    streamMode = 'u'
 )
 
 func (m streamMode) String() string {
@@ -49,6 +52,8 @@ func (m streamMode) String() string {
 		return "crr"
 	case modeQuery:
 		return "query"
+	case modeCPU:
+		return "cpu"
 	}
 	return fmt.Sprintf("mode(%q)", byte(m))
 }
@@ -95,11 +100,12 @@ func parseStreamHeader(b []byte) (streamHeader, error) {
 		Size:    binary.BigEndian.Uint32(b[16:20]),
 	}
 	switch h.Mode {
-	case modeSink, modeSource, modeRR, modeCRR, modeQuery:
+	case modeSink, modeSource, modeRR, modeCRR, modeQuery, modeCPU:
 	default:
 		return streamHeader{}, fmt.Errorf("unknown stream mode %v", h.Mode)
 	}
-	if (h.Mode == modeRR || h.Mode == modeCRR || h.Mode == modeSource) && (h.Size == 0 || h.Size > maxStreamMessage) {
+	needsSize := h.Mode == modeRR || h.Mode == modeCRR || h.Mode == modeSource
+	if h.Size > maxStreamMessage || (needsSize && h.Size == 0) {
 		return streamHeader{}, fmt.Errorf("%v: size %d out of range 1..%d", h.Mode, h.Size, maxStreamMessage)
 	}
 	return h, nil

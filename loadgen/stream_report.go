@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/meshbench/meshbench/results"
@@ -54,21 +55,35 @@ func WriteStreamSummary(w io.Writer, c *results.Cell) {
 		fmt.Fprintf(w, "[%3d] %s  rtt %v ± %v  cwnd %d × %d B  retr %d\n",
 			i+1, formatTransfer(s.Bytes), s.RTT, s.RTTVar, s.Cwnd, s.MSS, s.Retransmits)
 	}
-	if c.CPU != nil {
-		fmt.Fprintf(w, "      cpu (cores of %d): user %.2f  system %.2f  softirq %.2f  irq %.2f  steal %.2f  idle %.2f",
-			c.CPU.CPUs, c.CPU.User, c.CPU.System, c.CPU.Softirq, c.CPU.IRQ, c.CPU.Steal, c.CPU.Idle)
-		if c.CPU.CgroupPath != "" {
-			fmt.Fprintf(w, "  cgroup %.2f", c.CPU.Cgroup)
+	WriteCPU(w, "      ", c)
+	if per, ok := c.CoresPerGbps(); ok {
+		fmt.Fprintf(w, "      %.3f busy cores of the client's node per Gbit/s\n", per)
+	}
+}
+
+// WriteCPU prints a cell's CPU figures, the client's and the server's, one
+// line each, then Prometheus components and notes.
+func WriteCPU(w io.Writer, indent string, c *results.Cell) {
+	for _, f := range []*results.CPU{c.CPU, c.ServerCPU} {
+		if f == nil {
+			continue
 		}
-		if per, ok := c.CoresPerGbps(); ok {
-			fmt.Fprintf(w, "  → %.3f busy cores per Gbit/s", per)
+		fmt.Fprintf(w, "%s%s cpu (cores of %d): user %.2f  system %.2f  softirq %.2f  irq %.2f  steal %.2f  idle %.2f",
+			indent, f.Source, f.CPUs, f.User, f.System, f.Softirq, f.IRQ, f.Steal, f.Idle)
+		if f.CgroupPath != "" {
+			fmt.Fprintf(w, "  cgroup %.2f", f.Cgroup)
 		}
 		fmt.Fprintln(w)
-		for name, v := range c.CPU.Components {
-			fmt.Fprintf(w, "      %s: %.3f cores\n", name, v)
+		names := make([]string, 0, len(f.Components))
+		for n := range f.Components {
+			names = append(names, n)
 		}
-		for _, n := range c.CPU.Notes {
-			fmt.Fprintf(w, "      note: %s\n", n)
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(w, "%s%s: %.3f cores\n", indent, n, f.Components[n])
+		}
+		for _, n := range f.Notes {
+			fmt.Fprintf(w, "%snote: %s\n", indent, n)
 		}
 	}
 }
@@ -93,5 +108,25 @@ func formatBitrate(bps float64) string {
 		return fmt.Sprintf("%5.1f Mbits/sec", bps/1e6)
 	default:
 		return fmt.Sprintf("%5.1f Kbits/sec", bps/1e3)
+	}
+}
+
+// WriteStreamSweep prints one line per parallelism of a --streams sweep, so
+// the point where more connections stop adding throughput shows.
+func WriteStreamSweep(w io.Writer, cells []results.Cell) {
+	if len(cells) < 2 {
+		return
+	}
+	fmt.Fprintln(w, "streams  Gbit/s  retransmits  busy cores/Gbit/s")
+	for _, c := range cells {
+		t := c.Throughput
+		if t == nil {
+			continue
+		}
+		per := "-"
+		if v, ok := c.CoresPerGbps(); ok {
+			per = fmt.Sprintf("%.3f", v)
+		}
+		fmt.Fprintf(w, "%7d  %6.2f  %11d  %s\n", t.Parallel, t.Gbps(), t.Retransmits, per)
 	}
 }

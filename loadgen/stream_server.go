@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/meshbench/meshbench/cpu"
 )
 
 // StreamStats are what a stream server counted: in total (Stats) or for one
@@ -38,6 +40,7 @@ func (s *StreamStats) add(o StreamStats) {
 type StreamServer struct {
 	delay    time.Duration
 	readSize int
+	cgroup   string // whose cpu.stat the cpu mode reports; "" = none
 
 	mu       sync.Mutex
 	total    StreamStats
@@ -57,12 +60,17 @@ func WithStreamDelay(d time.Duration) StreamOption { return func(s *StreamServer
 // WithStreamReadSize sets the sink's read buffer (default 128 KiB, iperf3's).
 func WithStreamReadSize(n int) StreamOption { return func(s *StreamServer) { s.readSize = n } }
 
+// WithStreamCgroup sets the cgroup directory whose CPU the server reports
+// to clients (default its own, cpu.OwnCgroup; "" for none).
+func WithStreamCgroup(dir string) StreamOption { return func(s *StreamServer) { s.cgroup = dir } }
+
 // maxSessions bounds the per-session counters a long-lived server keeps.
 const maxSessions = 4096
 
 // NewStreamServer returns a server; run it with Serve.
 func NewStreamServer(opts ...StreamOption) *StreamServer {
 	s := &StreamServer{readSize: 128 << 10, sessions: map[uint64]*StreamStats{}, conns: map[net.Conn]struct{}{}}
+	s.cgroup, _ = cpu.OwnCgroup()
 	for _, o := range opts {
 		o(s)
 	}
@@ -142,9 +150,14 @@ func (s *StreamServer) handle(c net.Conn) {
 		return
 	}
 	c.SetReadDeadline(time.Time{})
-	if h.Mode == modeQuery {
-		st := s.session(h.Session)
-		json.NewEncoder(c).Encode(st)
+	switch h.Mode {
+	case modeQuery:
+		json.NewEncoder(c).Encode(s.session(h.Session))
+		return
+	case modeCPU:
+		if snap, err := cpu.Take("", s.cgroup); err == nil {
+			json.NewEncoder(c).Encode(snap)
+		}
 		return
 	}
 	var st StreamStats

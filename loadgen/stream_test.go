@@ -47,11 +47,12 @@ func checkTotals(t *testing.T, th *results.Throughput, server StreamStats, rever
 	if d := math.Abs(float64(th.WireBytes-counted)) / float64(counted); counted == 0 || d > 0.01 {
 		t.Errorf("client moved %d bytes, server counted %d (%.3f%% apart, want ≤ 1%%)", th.WireBytes, counted, 100*d)
 	}
-	var bytes int64
+	var bytes, retr int64
 	var dur time.Duration
 	var fromRates float64
 	for _, iv := range th.Intervals {
 		bytes += iv.Bytes
+		retr += iv.Retransmits
 		dur += iv.Duration
 		fromRates += iv.Bps * iv.Duration.Seconds() / 8
 	}
@@ -60,6 +61,9 @@ func checkTotals(t *testing.T, th *results.Throughput, server StreamStats, rever
 	}
 	if math.Abs(fromRates-float64(th.Bytes)) > 1e-6*float64(th.Bytes) {
 		t.Errorf("interval rates × durations give %.0f bytes, total is %d", fromRates, th.Bytes)
+	}
+	if !reverse && retr != th.Retransmits {
+		t.Errorf("interval retransmits sum to %d, total is %d", retr, th.Retransmits)
 	}
 	if len(th.IntervalsBps) != len(th.Intervals) {
 		t.Errorf("%d interval rates for %d intervals", len(th.IntervalsBps), len(th.Intervals))
@@ -173,7 +177,7 @@ func TestStreamCPU(t *testing.T) {
 	addr, _ := startStreamServer(t)
 	cell, err := Stream(context.Background(), StreamConfig{
 		Target: addr, Duration: 2 * time.Second, Omit: 500 * time.Millisecond, Parallel: 1,
-		CPU: &cpu.Options{Interval: 500 * time.Millisecond},
+		CPU: &cpu.Options{Interval: 500 * time.Millisecond}, ServerCPU: true,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -193,6 +197,16 @@ func TestStreamCPU(t *testing.T) {
 	}
 	if len(c.Samples) < 3 {
 		t.Errorf("%d CPU samples over 2 s at 0.5 s, want at least 3", len(c.Samples))
+	}
+	sc := cell.ServerCPU
+	if sc == nil || sc.Source != "server" {
+		t.Fatalf("server CPU %+v, want the server's own figures", sc)
+	}
+	if d := sc.Duration - cell.Throughput.Duration; d < -100*time.Millisecond || d > 100*time.Millisecond {
+		t.Errorf("server CPU window %v, measured window %v", sc.Duration, cell.Throughput.Duration)
+	}
+	if sc.Softirq <= 0 || sc.Busy() <= 0.2 {
+		t.Errorf("server's node: softirq %.3f, busy %.2f cores during a stream", sc.Softirq, sc.Busy())
 	}
 	per, ok := cell.CoresPerGbps()
 	if !ok || per <= 0 {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/meshbench/meshbench/policies"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,26 +18,26 @@ import (
 
 // Component is one object an installation consists of.
 type Component struct {
-	Kind      string // Deployment, DaemonSet, ConfigMap
-	Namespace string
-	Name      string
-	Image     string // the main container's image (workloads only)
+	Kind      string `json:"kind"` // Deployment, DaemonSet, ConfigMap, Node
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Image     string `json:"image,omitempty"` // the main container's image (workloads only)
 	// Ready says the workload runs everywhere it should (all replicas or
 	// scheduled pods ready); Pods says how many, e.g. "1/1".
-	Ready bool
-	Pods  string
+	Ready bool   `json:"ready"`
+	Pods  string `json:"pods,omitempty"`
 }
 
 func (c Component) String() string { return fmt.Sprintf("%s %s/%s", c.Kind, c.Namespace, c.Name) }
 
 // Installation is one mesh, CNI or policy engine found in the cluster.
 type Installation struct {
-	Name       string // istio, linkerd, cilium, kube-router, calico, meshbench-lab
-	Version    string // from image tags or labels; "" when unknown
-	Components []Component
+	Name       string      `json:"name"`              // istio, linkerd, cilium, kube-router, calico
+	Version    string      `json:"version,omitempty"` // from image tags or labels; "" when unknown
+	Components []Component `json:"components"`
 	// Settings are what the configuration says, e.g. Istio "mode": "ambient";
 	// Cilium "encryption": "wireguard", "kube-proxy-replacement": "true".
-	Settings map[string]string
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 // Component returns the installation's component called name, or nil.
@@ -54,17 +55,18 @@ func (i *Installation) Component(name string) *Component {
 
 // Detected is what Detect found.
 type Detected struct {
-	Istio   *Installation // nil when absent
-	Linkerd *Installation
-	Cilium  *Installation
+	Istio   *Installation `json:"istio,omitempty"` // nil when absent
+	Linkerd *Installation `json:"linkerd,omitempty"`
+	Cilium  *Installation `json:"cilium,omitempty"`
 	// PolicyEngines are the CNIs or NetworkPolicy engines found: cilium,
-	// calico, kube-router, or the meshbench lab's kube-router.
-	PolicyEngines []Installation
+	// calico, kube-router, or the meshbench lab's kube-router (Settings
+	// "lab": "meshbench-lab").
+	PolicyEngines []Installation `json:"policyEngines,omitempty"`
 	// CRDs maps the CRDs of the policy kinds (and Gateway API's, for Istio's
 	// waypoints) to whether they are installed.
-	CRDs map[string]bool
+	CRDs map[string]bool `json:"crds,omitempty"`
 	// Notes say what could not be read (RBAC) or is not ready.
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Where each installation lives, by its upstream charts and manifests.
@@ -302,18 +304,52 @@ func (f *finder) policyEngines(ctx context.Context) ([]Installation, error) {
 			out = append(out, Installation{Name: e.name, Version: imageTag(c.Image), Components: []Component{c}})
 		}
 	}
+	lab, err := f.lab(ctx)
+	if err != nil || lab == nil {
+		return out, err
+	}
+	return append(out, *lab), nil
+}
+
+// lab recognises the meshbench lab by its Node and its optional ConfigMap.
+func (f *finder) lab(ctx context.Context) (*Installation, error) {
+	inst := &Installation{Name: LabPolicyEngine, Settings: map[string]string{"lab": "meshbench-lab"}}
+	nodes, err := f.cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	ok, err := f.readable(err, "nodes")
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	if ok {
+		for _, n := range nodes.Items {
+			if strings.HasPrefix(n.Status.NodeInfo.ContainerRuntimeVersion, LabRuntimePrefix) {
+				inst.Components = append(inst.Components, Component{Kind: "Node", Name: n.Name, Ready: nodeReady(n)})
+				found = true
+			}
+		}
+	}
 	cm, err := f.cs.CoreV1().ConfigMaps(LabConfigMapNamespace).Get(ctx, LabConfigMapName, metav1.GetOptions{})
 	if ok, err := f.readable(err, "ConfigMap "+LabConfigMapNamespace+"/"+LabConfigMapName); err != nil {
 		return nil, err
 	} else if ok {
-		out = append(out, Installation{
-			Name:       firstNonEmpty(cm.Data[LabPolicyEngineKey], "meshbench-lab"),
-			Version:    cm.Data[LabPolicyEngineVersionKey],
-			Components: []Component{{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name, Ready: true}},
-			Settings:   map[string]string{"lab": "meshbench-lab"},
-		})
+		inst.Name = firstNonEmpty(cm.Data[LabPolicyEngineKey], LabPolicyEngine)
+		inst.Version = cm.Data[LabPolicyEngineVersionKey]
+		inst.Components = append(inst.Components, Component{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name, Ready: true})
+		found = true
 	}
-	return out, nil
+	if !found {
+		return nil, nil
+	}
+	return inst, nil
+}
+
+func nodeReady(n corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // crds reports which policy CRDs (and Gateway API's Gateway) exist.

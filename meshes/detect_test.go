@@ -116,12 +116,24 @@ func TestDetectCiliumEncryption(t *testing.T) {
 }
 
 func TestDetectPolicyEngines(t *testing.T) {
-	d := detect(t, objects(calicoObjects(), labObjects())...)
-	if d.CNI() != "calico,kube-router" {
-		t.Errorf("CNI = %q; want calico,kube-router (the lab's)", d.CNI())
+	d := detect(t, calicoObjects()...)
+	if d.CNI() != "calico" || d.PolicyEngines[0].Version != "v3.31.0" {
+		t.Errorf("CNI = %q %+v; want calico v3.31.0", d.CNI(), d.PolicyEngines)
 	}
-	if lab := d.PolicyEngines[1]; lab.Version != "v2.10.0" || lab.Settings["lab"] != "meshbench-lab" {
-		t.Errorf("lab engine = %+v", lab)
+	// The lab: recognised by its Node alone, with a version once it publishes one.
+	d = detect(t, labNode())
+	if d.CNI() != "kube-router" || d.PolicyEngines[0].Settings["lab"] != "meshbench-lab" || d.PolicyEngines[0].Version != "" {
+		t.Errorf("lab by its Node: %+v", d.PolicyEngines)
+	}
+	d = detect(t, labNode(), labConfigMap())
+	if lab := d.PolicyEngines[0]; len(d.PolicyEngines) != 1 || lab.Version != "v2.10.0" || len(lab.Components) != 2 {
+		t.Errorf("lab with its ConfigMap: %+v", d.PolicyEngines)
+	}
+	// Another node is not the lab.
+	other := labNode()
+	other.Status.NodeInfo.ContainerRuntimeVersion = "containerd://2.1.0"
+	if d := detect(t, other); d.CNI() != "" {
+		t.Errorf("a containerd node detected as %q", d.CNI())
 	}
 }
 

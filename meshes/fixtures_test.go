@@ -102,11 +102,22 @@ func calicoObjects() []runtime.Object {
 	}
 }
 
-// labObjects is how the meshbench lab announces its kube-router.
-func labObjects() []runtime.Object {
-	return []runtime.Object{configMap(LabConfigMapNamespace, LabConfigMapName, map[string]string{
+// labNode is the Node the lab's node agent registers.
+func labNode() *corev1.Node {
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{Name: "meshbench-lab", Labels: map[string]string{"app.kubernetes.io/managed-by": "meshbench"}},
+		Status: corev1.NodeStatus{
+			NodeInfo:   corev1.NodeSystemInfo{ContainerRuntimeVersion: "meshbench-lab://1", KubeletVersion: "v1.36.3"},
+			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}},
+		},
+	}
+}
+
+// labConfigMap is how the lab may publish its engine's version.
+func labConfigMap() *corev1.ConfigMap {
+	return configMap(LabConfigMapNamespace, LabConfigMapName, map[string]string{
 		LabPolicyEngineKey: "kube-router", LabPolicyEngineVersionKey: "v2.10.0",
-	})}
+	})
 }
 
 // crd is a minimal CustomResourceDefinition object for the dynamic client.

@@ -1,9 +1,15 @@
 package meshes
 
 // The meshbench lab runs its NetworkPolicy engine (kube-router, firewall only)
-// as a host process, not as a DaemonSet, so it announces itself with this
-// ConfigMap; Detect reports its data as the cluster's policy engine.
+// as a host process, not as a DaemonSet, so no workload shows it. Detect
+// recognises the lab by its Node, whose container runtime the lab's node agent
+// reports as LabRuntimePrefix+"<n>", and takes the engine's name and version
+// from the ConfigMap below when the lab publishes one.
 const (
+	LabRuntimePrefix = "meshbench-lab://"
+	// LabPolicyEngine is the lab's engine when no ConfigMap names it.
+	LabPolicyEngine = "kube-router"
+
 	LabConfigMapNamespace = "kube-system"
 	LabConfigMapName      = "meshbench-lab"
 	// LabPolicyEngineKey holds the engine's name, e.g. "kube-router".

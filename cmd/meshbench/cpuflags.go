@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/spf13/pflag"
 
@@ -12,6 +11,7 @@ import (
 // cpuFlags are the CPU sampling flags the measuring commands share.
 type cpuFlags struct {
 	off        bool
+	noServer   bool
 	cgroup     string
 	prometheus string
 	queries    []string
@@ -19,10 +19,14 @@ type cpuFlags struct {
 
 func (c *cpuFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&c.off, "no-cpu", false, "do not sample CPU (/proc/stat and the cgroup's cpu.stat) during the measurement")
-	f.StringVar(&c.cgroup, "cgroup", "", "cgroup directory whose cpu.stat counts as this pod (default this process's own; '-' for none)")
-	f.StringVar(&c.prometheus, "prometheus", "", "Prometheus URL to ask for mesh components' CPU over the measurement window")
-	f.StringArrayVar(&c.queries, "prometheus-query", nil, "NAME=PROMQL giving a component's cores; $window is the window, e.g. 10s (default: ztunnel, linkerd-proxy, cilium-agent from cAdvisor)")
+	f.BoolVar(&c.noServer, "no-server-cpu", false, "do not ask the server for its node's and cgroup's CPU over the same window")
+	f.StringVar(&c.cgroup, "cgroup", "", "cgroup `DIR` whose cpu.stat counts as this pod (default this process's own; '-' for none)")
+	f.StringVar(&c.prometheus, "prometheus", "", "Prometheus `URL` to ask for mesh components' CPU over the measurement window")
+	f.StringArrayVar(&c.queries, "prometheus-query", nil, "`NAME=PROMQL` giving a component's cores; $window is the window, e.g. 10s (default: ztunnel, linkerd-proxy, cilium-agent from cAdvisor)")
 }
+
+// server says whether to ask the server for its own CPU.
+func (c *cpuFlags) server() bool { return !c.off && !c.noServer }
 
 // options turns the flags into sampler options; an unreachable Prometheus
 // is bad input, found before measuring.
@@ -35,7 +39,7 @@ func (c *cpuFlags) options(ctx context.Context) (*cpu.Options, error) {
 	}
 	o := &cpu.Options{Cgroup: c.cgroup, Source: "client"}
 	if c.cgroup != "" && c.cgroup != "-" {
-		if _, err := os.Stat(c.cgroup); err != nil {
+		if err := cpu.CheckCgroup(c.cgroup); err != nil {
 			return nil, usagef("--cgroup %q: want a cgroup directory with cpu.stat or cpuacct.usage", c.cgroup)
 		}
 	}

@@ -69,8 +69,8 @@ func writeRunDocument(t *testing.T, dir, name, mesh string, seed uint64) string 
 
 func TestReportRendersEveryFormat(t *testing.T) {
 	p := writeRunDocument(t, t.TempDir(), "run.json", "", 1)
-	code, out, errOut := runResultsCLI(t, "report", p, "--resamples", "200")
-	if code != 0 || !strings.Contains(out, "Overhead vs 0 policies, ms: median ± CI") || !strings.Contains(out, "+0.1") {
+	code, out, errOut := runResultsCLI(t, "report", p, "--resamples", "200", "--reference", "romana")
+	if code != 0 || !strings.Contains(out, "Overhead vs 0 policies, ms: median ± CI") || !strings.Contains(out, "+0.1") || !strings.Contains(out, "0.783 (+7.0%)") {
 		t.Fatalf("report: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
 	}
 	code, out, _ = runResultsCLI(t, "report", p, "-o", "csv", "--resamples", "200")
@@ -139,6 +139,7 @@ func TestReportCompareBadInputExitTwo(t *testing.T) {
 		{[]string{"report", good, "--confidence", "95"}, "--confidence"},
 		{[]string{"report", good, "--resamples", "x"}, "resamples"},
 		{[]string{"report", good, "--plot", "out.gif"}, "--plot \"out.gif\""},
+		{[]string{"report", good, "--reference", "calico"}, "--reference \"calico\": want one of romana"},
 		{[]string{"compare", good}, "want two or more results files"},
 		{[]string{"compare", good, notJSON}, "notjson.json"},
 		{[]string{"compare", "--label", "a", "--label", "b", "--label", "c", good, good}, "--label"},

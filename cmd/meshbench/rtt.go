@@ -61,6 +61,7 @@ ping takes a path the application's traffic never takes.`,
 			if cfg.CPU, err = cpuFlags.options(cmd.Context()); err != nil {
 				return err
 			}
+			cfg.ServerCPU = cpuFlags.server()
 			out, report := outputs(cmd, output)
 			cell, err := loadgen.RoundTrips(cmd.Context(), cfg)
 			if err != nil {
@@ -81,7 +82,7 @@ ping takes a path the application's traffic never takes.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&target, "target", "", "stream server HOST:PORT (`meshbench serve --stream-port`)")
+	f.StringVar(&target, "target", "", "stream server `HOST:PORT` (meshbench serve --stream-port)")
 	f.StringVar(&mode, "mode", loadgen.ModeRR, "rr (one connection) or crr (a connection per round trip)")
 	f.IntVarP(&requests, "requests", "n", 10000, "measured round trips")
 	f.IntVar(&warmup, "warmup", 100, "round trips before measuring, discarded")
@@ -107,15 +108,5 @@ func writeRTTReport(w io.Writer, c *results.Cell) {
 	for _, k := range kinds {
 		fmt.Fprintf(w, "  errors: %s × %d\n", k, r.Errors[k])
 	}
-	if c.CPU != nil {
-		fmt.Fprintf(w, "  cpu (cores of %d): user %.2f  system %.2f  softirq %.2f  steal %.2f  idle %.2f",
-			c.CPU.CPUs, c.CPU.User, c.CPU.System, c.CPU.Softirq, c.CPU.Steal, c.CPU.Idle)
-		if c.CPU.CgroupPath != "" {
-			fmt.Fprintf(w, "  cgroup %.2f", c.CPU.Cgroup)
-		}
-		fmt.Fprintln(w)
-		for _, n := range c.CPU.Notes {
-			fmt.Fprintf(w, "  note: %s\n", n)
-		}
-	}
+	loadgen.WriteCPU(w, "  ", c)
 }

@@ -51,6 +51,7 @@ func TestStreamAndRTTBadInputExitTwoWithOneLine(t *testing.T) {
 		"rtt unreachable":      {"rtt", "--target", closed, "-o", out},
 		"rtt unreachable prom": {"rtt", "--target", addr, "--prometheus", prom},
 		"serve stream port":    {"serve", "--port", "0", "--stream-port", "-5"},
+		"not a cgroup":         {"stream", "--target", addr, "--cgroup", dir},
 	} {
 		code, stderr := run(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

@@ -80,9 +80,10 @@ func ciliumPort(field string, value any) func(*unstructured.Unstructured) {
 	}
 }
 
-func TestInvalidObjectsAreRejected(t *testing.T) {
-	ctx := context.Background()
-	cases := map[policies.Kind]map[string][]broken{
+// brokenCases are invalid objects by policy kind and object kind; the offline
+// validator and the lab's kube-apiserver must both reject them.
+func brokenCases() map[policies.Kind]map[string][]broken {
+	return map[policies.Kind]map[string][]broken{
 		policies.Cilium: {
 			"CiliumNetworkPolicy": {
 				// The CRD's port pattern is not anchored as a whole and lets
@@ -125,19 +126,32 @@ func TestInvalidObjectsAreRejected(t *testing.T) {
 			},
 		},
 	}
+}
+
+// validStep returns the objects of a step of kind k (default shape) with its
+// mesh-level objects, by object kind.
+func validStep(t *testing.T, k policies.Kind, namespace string) map[string]*unstructured.Unstructured {
+	t.Helper()
+	p := generators.Plan{Kind: k, Steps: []int{2}, Namespace: namespace, RunID: "run-1"}
+	objs, err := p.Objects(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mesh, _ := p.MeshObjects()
+	byKind := map[string]*unstructured.Unstructured{}
+	for _, u := range append(mesh, objs...) {
+		byKind[u.GetKind()] = u
+	}
+	return byKind
+}
+
+func TestInvalidObjectsAreRejected(t *testing.T) {
+	ctx := context.Background()
+	cases := brokenCases()
 	for _, k := range crdKinds {
 		t.Run(string(k), func(t *testing.T) {
 			v := validatorFor(t, k)
-			p := generators.Plan{Kind: k, Steps: []int{2}, Namespace: "bench", RunID: "run-1"}
-			objs, err := p.Objects(2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mesh, _ := p.MeshObjects()
-			byKind := map[string]*unstructured.Unstructured{}
-			for _, u := range append(mesh, objs...) {
-				byKind[u.GetKind()] = u
-			}
+			byKind := validStep(t, k, "bench")
 			for kind, bs := range cases[k] {
 				good := byKind[kind]
 				if good == nil {

@@ -1,0 +1,24 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Logs returns a pod's container log through the apiserver, as `kubectl
+// logs` does; tail > 0 keeps only the last tail lines.
+func (c *Client) Logs(ctx context.Context, ns, pod string, tail int64) ([]byte, error) {
+	opts := &corev1.PodLogOptions{}
+	if tail > 0 {
+		opts.TailLines = &tail
+	}
+	rc, err := c.Kube.CoreV1().Pods(ns).GetLogs(pod, opts).Stream(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("logs of %s/%s: %w", ns, pod, err)
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}

@@ -1,0 +1,121 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// oneShotTransport sends each plain-HTTP request on a TCP connection of its
+// own, dialled, written and read on the calling goroutine, and closes the
+// connection with the body. It is what keep-alive off means, minus the
+// goroutine hand-offs of http.Transport (a dial goroutine, a read loop and a
+// write loop per connection): measured here at 100 requests/s, those cost
+// 0.3–0.5 ms per request on a busy 2-core machine, half the floor itself.
+// Requests use net/http's own Request.Write and ReadResponse. Other schemes
+// (https) go to fallback.
+//
+// The transport enforces the timeout itself, as a deadline on the
+// connection covering dial to last body byte, so the http.Client above it
+// needs none (a client timeout costs a timer and a goroutine per request).
+type oneShotTransport struct {
+	dialer   net.Dialer
+	timeout  time.Duration
+	fallback http.RoundTripper
+}
+
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+)
+
+// RoundTrip implements http.RoundTripper.
+func (t *oneShotTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "http" {
+		return (&timeoutTransport{base: t.fallback, timeout: t.timeout}).RoundTrip(req)
+	}
+	ctx := req.Context()
+	deadline := time.Now().Add(t.timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	d := t.dialer
+	d.Deadline = deadline
+	conn, err := d.DialContext(ctx, "tcp", hostPort(req))
+	if err != nil {
+		return nil, err
+	}
+	conn.SetDeadline(deadline)
+	// Cancelling the request (the client's timeout does) aborts any I/O.
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		conn.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	out := *req // RoundTrip must not change the caller's request
+	out.Close = true
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(conn)
+	err = out.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	writerPool.Put(bw)
+	if err != nil {
+		return fail(err)
+	}
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(conn)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		readerPool.Put(br)
+		return fail(err)
+	}
+	resp.Body = &oneShotBody{ReadCloser: resp.Body, conn: conn, br: br, stop: stop}
+	return resp, nil
+}
+
+func hostPort(req *http.Request) string {
+	host, port := req.URL.Hostname(), req.URL.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// oneShotBody closes the connection with the body.
+type oneShotBody struct {
+	io.ReadCloser
+	conn net.Conn
+	br   *bufio.Reader
+	stop func() bool
+	once sync.Once
+}
+
+func (b *oneShotBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(func() {
+		b.stop()
+		b.conn.Close()
+		b.br.Reset(nil)
+		readerPool.Put(b.br)
+	})
+	return err
+}
+
+// CloseIdleConnections closes the fallback's idle connections; one-shot
+// connections are never idle.
+func (t *oneShotTransport) CloseIdleConnections() {
+	if c, ok := t.fallback.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
