@@ -227,3 +227,67 @@ func TestContainerLogsThroughTheAPIServer(t *testing.T) {
 		t.Errorf("followed lines after deletion %q: want the server's last line, then the end of the stream", rest)
 	}
 }
+
+// A pod's containers share its netns: an init container runs to completion
+// first, then a server and a load client in the same pod, the client
+// reaching the server on 127.0.0.1; each container has its own log and
+// status.
+func TestContainersShareThePodNetns(t *testing.T) {
+	l := labtest.Up(t)
+	cs := labtest.Client(t, l)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ns := testNamespace(ctx, t, cs)
+
+	pod := servePod("duo", "")
+	pod.Spec.RestartPolicy = corev1.RestartPolicyNever
+	pod.Spec.InitContainers = []corev1.Container{{Name: "init", Image: meshbenchImage, Args: []string{"--version"}}}
+	pod.Spec.Containers = append(pod.Spec.Containers, corev1.Container{
+		Name:  "load",
+		Image: meshbenchImage,
+		Args: []string{"load", "-t", "local=http://127.0.0.1:8080", "--sizes", "100", "-n", "5",
+			"--warmup", "1", "--rounds", "1", "--rate", "50", "--wait-reachable", "10s", "-o", "-"},
+	})
+	create(ctx, t, cs, ns, pod)
+	p := waitPod(ctx, t, cs, ns, "duo", "the load container to finish", func(p *corev1.Pod) bool {
+		for _, s := range p.Status.ContainerStatuses {
+			if s.Name == "load" && s.State.Terminated != nil {
+				return true
+			}
+		}
+		return false
+	})
+	out, err := logs(ctx, cs, ns, "duo", &corev1.PodLogOptions{Container: "load"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range p.Status.ContainerStatuses {
+		switch s.Name {
+		case "load":
+			if s.State.Terminated.ExitCode != 0 {
+				t.Fatalf("load container exit %d; its log:\n%s", s.State.Terminated.ExitCode, out)
+			}
+		case "serve":
+			if s.State.Running == nil {
+				t.Errorf("serve container %+v, want it still running", s.State)
+			}
+		}
+	}
+	if !strings.Contains(out, `"arm"`) && !strings.Contains(out, `"Arm"`) {
+		t.Errorf("load container's log holds no results document:\n%s", out)
+	}
+	if init := p.Status.InitContainerStatuses; len(init) != 1 || init[0].State.Terminated == nil || init[0].State.Terminated.ExitCode != 0 {
+		t.Errorf("init container status %+v, want terminated with exit code 0", init)
+	}
+	if p.Status.Phase != corev1.PodRunning {
+		t.Errorf("phase %s, want Running while the server runs", p.Status.Phase)
+	}
+	initLog, err := logs(ctx, cs, ns, "duo", &corev1.PodLogOptions{Container: "init"})
+	if err != nil || !strings.HasPrefix(initLog, "meshbench ") {
+		t.Errorf("init container's log %q (%v): want the version line", initLog, err)
+	}
+	serveLog, err := logs(ctx, cs, ns, "duo", &corev1.PodLogOptions{Container: "serve"})
+	if err != nil || !strings.Contains(serveLog, "listening on") || strings.Contains(serveLog, initLog) {
+		t.Errorf("serve container's log %q (%v): want its own output only", serveLog, err)
+	}
+}
