@@ -25,12 +25,17 @@ build:
 LAB_COMPONENTS := kube-apiserver kube-scheduler kube-controller-manager kube-proxy kube-router
 LAB_BINS       := $(addprefix $(BIN)/,$(LAB_COMPONENTS))
 LAB_SOURCES    := lab/components/go.mod lab/components/go.sum $(wildcard lab/components/cmd/*/*.go)
+# The versions the binaries report (kube-apiserver's /version goes into
+# results), taken from the module's requirements.
+K8S_VERSION    := $(shell awk '$$1 == "k8s.io/kubernetes" && $$2 ~ /^v/ {print $$2; exit}' lab/components/go.mod)
+ROUTER_VERSION := $(shell awk '$$1 == "github.com/cloudnativelabs/kube-router/v2" && $$2 ~ /^v/ {print $$2; exit}' lab/components/go.mod)
+LAB_LDFLAGS    := -s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$(ROUTER_VERSION) $(foreach v,gitVersion=$(K8S_VERSION) gitMajor=$(word 2,$(subst ., ,$(K8S_VERSION:v%=x.%))) gitMinor=$(word 3,$(subst ., ,$(K8S_VERSION:v%=x.%))) gitTreeState=clean,-X k8s.io/component-base/version.$(v))
 
 lab: $(LAB_BINS)
 
 $(LAB_BINS) &: $(LAB_SOURCES)
 	@mkdir -p $(BIN)
-	cd lab/components && $(GO) build -ldflags '-s -w' -o $(BIN)/ $(addprefix ./cmd/,$(LAB_COMPONENTS))
+	cd lab/components && $(GO) build -ldflags '$(LAB_LDFLAGS)' -o $(BIN)/ $(addprefix ./cmd/,$(LAB_COMPONENTS))
 	@touch $(LAB_BINS)
 
 deps:

@@ -18,10 +18,12 @@ import "os"
 const (
 	// NodeName names the lab's single Node.
 	NodeName = "meshbench-lab"
-	// NodeInterface is the dummy interface the lab creates to hold NodeIP, so
-	// the Node's InternalIP exists on this host without touching the host's
-	// own interfaces.
-	NodeInterface = "mblab0"
+	// NodeInterface is the interface the lab creates to hold NodeIP, so the
+	// Node's InternalIP exists on this host without touching the host's own
+	// interfaces. It is one end of a veth pair whose other end,
+	// NodeInterfacePeer, carries nothing; deleting either removes both.
+	NodeInterface     = "mblab0"
+	NodeInterfacePeer = "mblab0-peer"
 	// NodeIP is the Node's InternalIP (a /32 on NodeInterface).
 	NodeIP = "10.250.0.1"
 	// PodCIDR is the Node's spec.podCIDR; each pod gets a /32 from it.

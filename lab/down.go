@@ -38,10 +38,12 @@ func Down(ctx context.Context, o Options) error {
 	if err := removePodNetworks(ctx, o); err != nil {
 		errs = append(errs, err)
 	}
-	if linkExists(NodeInterface) {
-		o.step("removing %s", NodeInterface)
-		if _, err := run(ctx, "ip", "link", "del", NodeInterface); err != nil {
-			errs = append(errs, err)
+	for _, link := range []string{NodeInterface, NodeInterfacePeer} {
+		if linkExists(link) {
+			o.step("removing %s", link)
+			if _, err := run(ctx, "ip", "link", "del", link); err != nil && linkExists(link) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if _, err := os.Stat(l.hostMarker()); err == nil {

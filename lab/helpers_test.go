@@ -85,7 +85,7 @@ func snapshot(t *testing.T, stateDir string) hostSnapshot {
 	}
 	entries, _ := os.ReadDir("/sys/class/net")
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), lab.VethPrefix) || e.Name() == lab.NodeInterface {
+		if strings.HasPrefix(e.Name(), lab.VethPrefix) || e.Name() == lab.NodeInterface || e.Name() == lab.NodeInterfacePeer {
 			s.links = append(s.links, e.Name())
 		}
 	}

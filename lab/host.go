@@ -40,16 +40,22 @@ func setupHost(ctx context.Context, l layout) error {
 	if err := os.WriteFile(ipForwardSysctl, []byte("1\n"), 0o644); err != nil {
 		return fmt.Errorf("enable net.ipv4.ip_forward: %w", err)
 	}
+	// A veth pair rather than a dummy interface: some kernels (small VMs)
+	// lack the dummy driver, and the node agent needs veth anyway.
 	if !linkExists(NodeInterface) {
-		if _, err := run(ctx, "ip", "link", "add", NodeInterface, "type", "dummy"); err != nil {
+		if _, err := run(ctx, "ip", "link", "add", NodeInterface, "type", "veth", "peer", "name", NodeInterfacePeer); err != nil {
 			return err
 		}
 	}
 	if _, err := run(ctx, "ip", "addr", "replace", NodeIP+"/32", "dev", NodeInterface); err != nil {
 		return err
 	}
-	_, err := run(ctx, "ip", "link", "set", NodeInterface, "up")
-	return err
+	for _, link := range []string{NodeInterfacePeer, NodeInterface} {
+		if _, err := run(ctx, "ip", "link", "set", link, "up"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // restoreIPForward puts net.ipv4.ip_forward back to what it was before up.

@@ -111,15 +111,23 @@ func start(ctx context.Context, l layout, o Options) error {
 	if err := watch.until(ctx, "kube-apiserver ready", apiserverReady(l)); err != nil {
 		return err
 	}
-	o.step("starting kube-controller-manager, kube-scheduler, the node agent, kube-proxy, kube-router")
-	if err := launch(managerName, schedulerName, agentName, proxyName, routerName); err != nil {
+	o.step("starting kube-controller-manager, kube-scheduler, the node agent")
+	if err := launch(managerName, schedulerName, agentName); err != nil {
+		return err
+	}
+	// kube-proxy and kube-router read the Node at start (kube-router exits
+	// when it is missing).
+	if err := watch.until(ctx, "node "+NodeName+" Ready", nodeReady(l)); err != nil {
+		return err
+	}
+	o.step("starting kube-proxy, kube-router")
+	if err := launch(proxyName, routerName); err != nil {
 		return err
 	}
 	for _, w := range []struct {
 		what  string
 		check func(context.Context) error
 	}{
-		{"node " + NodeName + " Ready", nodeReady(l)},
 		{"default ServiceAccount", defaultServiceAccount(l)},
 		{"kube-proxy healthy", kubeProxyHealthy},
 		{"kube-router's firewall chains", kubeRouterChains},

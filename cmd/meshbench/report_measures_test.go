@@ -43,3 +43,19 @@ func TestReportRendersStreamAndRTTDocuments(t *testing.T) {
 		}
 	}
 }
+
+// Bad --measure input is refused before anything touches a cluster.
+func TestRunMeasureBadInputExitsTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--measure", "latency,bogus"},
+		{"run", "--measure", "cpu"},
+		{"run", "--measure", "throughput", "--streams", "1,0"},
+		{"run", "--measure", "throughput", "--stream-duration", "0s"},
+		{"run", "--measure", "rtt", "--rtt-requests", "0"},
+	} {
+		code, _, stderr := runResultsCLI(t, append(args, "--kubeconfig", filepath.Join(t.TempDir(), "none"))...)
+		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 0 || !strings.Contains(stderr, "--") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming the flag", args, code, stderr)
+		}
+	}
+}

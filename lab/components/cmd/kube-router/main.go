@@ -10,6 +10,7 @@ import (
 
 	"github.com/cloudnativelabs/kube-router/v2/pkg/cmd"
 	"github.com/cloudnativelabs/kube-router/v2/pkg/options"
+	"github.com/cloudnativelabs/kube-router/v2/pkg/version"
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
 )
@@ -36,6 +37,10 @@ func run() error {
 	}
 	if config.HelpRequested {
 		pflag.Usage()
+		return nil
+	}
+	if config.Version {
+		version.PrintVersion(false)
 		return nil
 	}
 	if config.CleanupConfig {
