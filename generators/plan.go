@@ -19,8 +19,9 @@ type Plan struct {
 	RunID     string
 	Port      int // the server port; 0 = 8080
 
-	// ClientCIDR is the client's address range, required by the ipblock shape
-	// (the run knows the client pod's IP once it runs: use it as a /32).
+	// ClientCIDR is the client's address range the ipblock shape's allowing
+	// policy admits: the client pod's IP as a /32, known once the client runs.
+	// Left empty, the allowing policy admits the client pods by label.
 	ClientCIDR string
 	// ClientServiceAccount is the client pod's service account, whose mesh
 	// identity the Istio and Linkerd policies admit; "" = meshbench-client.
@@ -97,7 +98,7 @@ func (p Plan) checkTarget(shape policies.Shape) error {
 			return fieldErr("--client-service-account", p.ClientServiceAccount, "want a service account name: %s", errs[0])
 		}
 	}
-	if shape == policies.ShapeIPBlock {
+	if shape == policies.ShapeIPBlock && p.ClientCIDR != "" {
 		if _, err := policies.ParseClientCIDR(p.ClientCIDR); err != nil {
 			return fieldErr("--client-cidr", p.ClientCIDR, "%v", err)
 		}
