@@ -16,6 +16,10 @@ const DefaultImage = "ghcr.io/meshbench/meshbench:latest"
 // ServerPort is the port meshbench's servers listen on.
 const ServerPort = 8080
 
+// StreamPort is the port the servers take raw TCP streams and round trips on
+// (`meshbench serve --stream-port`) when a run measures throughput or RTT.
+const StreamPort = 5201
+
 // Placement says where the client runs relative to the server.
 type Placement string
 
@@ -30,6 +34,9 @@ type Workload struct {
 	RunID     string
 	Image     string
 	Placement Placement
+	// Streams makes the servers listen for streams and round trips on
+	// StreamPort too.
+	Streams bool
 }
 
 func (w Workload) labels(role string) map[string]string {
@@ -50,8 +57,14 @@ func ServerName(role string) string { return "meshbench-" + role }
 // or RoleControl). The control runs on the server's node so both arms take
 // the same path and share the node's noise.
 func (w Workload) Server(role string) *appsv1.Deployment {
-	pod := w.podSpec(role, []string{"meshbench", "serve", "--port", fmt.Sprint(ServerPort)})
-	pod.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: ServerPort}}
+	cmd := []string{"meshbench", "serve", "--port", fmt.Sprint(ServerPort)}
+	ports := []corev1.ContainerPort{{Name: "http", ContainerPort: ServerPort}}
+	if w.Streams {
+		cmd = append(cmd, "--stream-port", fmt.Sprint(StreamPort))
+		ports = append(ports, corev1.ContainerPort{Name: "stream", ContainerPort: StreamPort})
+	}
+	pod := w.podSpec(role, cmd)
+	pod.Containers[0].Ports = ports
 	pod.Containers[0].ReadinessProbe = &corev1.Probe{
 		ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(ServerPort)}},
 		PeriodSeconds: 1,
@@ -77,12 +90,16 @@ func (w Workload) Server(role string) *appsv1.Deployment {
 
 // Service is the ClusterIP Service in front of a server role.
 func (w Workload) Service(role string) *corev1.Service {
+	ports := []corev1.ServicePort{{Name: "http", Port: ServerPort, TargetPort: intstr.FromInt32(ServerPort)}}
+	if w.Streams {
+		ports = append(ports, corev1.ServicePort{Name: "stream", Port: StreamPort, TargetPort: intstr.FromInt32(StreamPort)})
+	}
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: w.meta(ServerName(role), role),
 		Spec: corev1.ServiceSpec{
 			Selector: map[string]string{LabelRun: w.RunID, LabelRole: role},
-			Ports:    []corev1.ServicePort{{Name: "http", Port: ServerPort, TargetPort: intstr.FromInt32(ServerPort)}},
+			Ports:    ports,
 		},
 	}
 }
@@ -103,7 +120,14 @@ func (w Workload) ServiceAccount() *corev1.ServiceAccount {
 // Client is a pod that runs `meshbench load` with args once and exits; its
 // stdout is the results document.
 func (w Workload) Client(name string, args []string) *corev1.Pod {
-	spec := w.podSpec(RoleClient, append([]string{"meshbench", "load"}, args...))
+	return w.ClientRunning(name, append([]string{"load"}, args...))
+}
+
+// ClientRunning is a client pod that runs the meshbench subcommand and
+// arguments args (e.g. stream, rtt) once and exits; its stdout is the
+// results document.
+func (w Workload) ClientRunning(name string, args []string) *corev1.Pod {
+	spec := w.podSpec(RoleClient, append([]string{"meshbench"}, args...))
 	spec.RestartPolicy = corev1.RestartPolicyNever
 	spec.ServiceAccountName = ClientServiceAccount
 	spec.Affinity = affinityTo(RoleServer, w.RunID, w.Placement != CrossNode)

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -21,7 +22,7 @@ const (
 // off each request dials a new TCP connection and closes it after the
 // response, as the Romana study did (see oneShotTransport); with keep-alive
 // on, http.Transport pools connections.
-func newTransport(keepAlive bool) http.RoundTripper {
+func newTransport(keepAlive bool, timeout time.Duration) http.RoundTripper {
 	pooled := &http.Transport{
 		Proxy:               nil, // loads go straight to the target
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -30,10 +31,10 @@ func newTransport(keepAlive bool) http.RoundTripper {
 		MaxIdleConnsPerHost: vegeta.DefaultConnections,
 	}
 	if keepAlive {
-		return pooled
+		return &timeoutTransport{base: pooled, timeout: timeout}
 	}
 	// No TCP keep-alive probes on one-request connections.
-	return &oneShotTransport{dialer: net.Dialer{Timeout: 30 * time.Second, KeepAlive: -1}, fallback: pooled}
+	return &oneShotTransport{dialer: net.Dialer{KeepAlive: -1}, timeout: timeout, fallback: pooled}
 }
 
 // hitLog records, per request in flight (by vegeta's sequence number),
@@ -97,7 +98,8 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// newAttacker returns a vegeta attacker for one window. An attacker stops
+// newAttacker returns a vegeta attacker for one window; timeout 0 leaves
+// the timeout to the transport. An attacker stops
 // for good after its attack, so each window gets a new one; they share the
 // transport. The Client option comes last: options after it that touch the
 // transport would find it replaced.
@@ -126,4 +128,35 @@ func (p countPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, boo
 		return 0, true
 	}
 	return p.ConstantPacer.Pace(elapsed, hits)
+}
+
+// timeoutTransport bounds each request, dial to last body byte, by a
+// context deadline released when the body is closed.
+type timeoutTransport struct {
+	base    http.RoundTripper
+	timeout time.Duration
+}
+
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+func (t *timeoutTransport) CloseIdleConnections() { closeIdle(t.base) }
+
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }

@@ -27,4 +27,24 @@
 // number of requests (not after a duration). Requests to the targets
 // alternate one by one, so every target shares the same drift of the machine;
 // sizes are interleaved in rounds for the same reason.
+//
+// vegeta (github.com/tsenart/vegeta/v12) paces the requests, schedules its
+// workers and times each hit, from before the dial to the last body byte.
+// The transport under it is meshbench's own (passed with vegeta.Client, the
+// last option): with keep-alive off it dials, writes and reads each request
+// on the worker's goroutine (see oneShotTransport), and it counts body bytes
+// while draining them, so no body is kept or copied. Each vegeta Result is
+// read for its duration, status and error and dropped at once; a cell keeps
+// only its samples, 8 bytes per request.
+//
+// # Streams and round trips
+//
+// NewStreamServer (`meshbench serve --stream-port`) serves raw TCP: a
+// client's 24-byte header picks sink, source, rr, crr, a query of what the
+// server counted for one session, or the server's own CPU counters.
+// Stream(ctx, StreamConfig) measures throughput like iperf3 (intervals,
+// omitted start, parallel connections, TCP_INFO) and RoundTrips(ctx,
+// RTTConfig) netperf's TCP_RR and TCP_CRR; both return a results.Cell with
+// the client's CPU (cpu.Options) and, with ServerCPU, the server's over the
+// same window.
 package loadgen

@@ -60,7 +60,7 @@ type server struct {
 }
 
 func newRun(cfg Config) *run {
-	r := &run{cfg: cfg, doc: results.New(), transport: newTransport(cfg.KeepAlive), stats: newStatsReader()}
+	r := &run{cfg: cfg, doc: results.New(), transport: newTransport(cfg.KeepAlive, cfg.Timeout), stats: newStatsReader()}
 	r.doc.Load = results.Load{
 		Rate: cfg.Rate, Requests: cfg.Requests, Warmup: cfg.Warmup, Rounds: cfg.Rounds,
 		KeepAlive: cfg.KeepAlive, Timeout: cfg.Timeout,
@@ -222,13 +222,14 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 		hdrs[ti] = http.Header{targetHeader: {strconv.Itoa(ti)}}
 	}
 	var next atomic.Uint64
+	order := targetOrder{targets: nt, seed: uint64(w.round)<<32 | uint64(w.size)}
 	targeter := func(tgt *vegeta.Target) error {
-		ti := int((next.Add(1) - 1) % uint64(nt))
+		ti := order.target(next.Add(1) - 1)
 		tgt.Method, tgt.URL, tgt.Header = http.MethodGet, urls[ti], hdrs[ti]
 		return nil
 	}
 	log := newHitLog(r.transport)
-	atk := newAttacker(log, r.cfg.Timeout)
+	atk := newAttacker(log, 0) // the transport enforces the timeout
 	pacer := countPacer{
 		ConstantPacer: vegeta.ConstantPacer{Freq: 1, Per: time.Duration(float64(time.Second) / (r.cfg.Rate * float64(nt)))},
 		hits:          uint64(hits),

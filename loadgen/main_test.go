@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serverProcessEnv makes the test binary a plain meshbench server: the peer
@@ -17,8 +18,13 @@ import (
 const serverProcessEnv = "MESHBENCH_TEST_SERVER_PROCESS"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(serverProcessEnv) != "" {
-		serveUntilStdinCloses()
+	if v := os.Getenv(serverProcessEnv); v != "" {
+		delay, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		serveUntilStdinCloses(delay)
 		return
 	}
 	os.Exit(m.Run())
@@ -26,7 +32,7 @@ func TestMain(m *testing.M) {
 
 // serveUntilStdinCloses prints the address it listens on and serves until
 // its parent closes stdin (or dies).
-func serveUntilStdinCloses() {
+func serveUntilStdinCloses(delay time.Duration) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -43,18 +49,19 @@ func serveUntilStdinCloses() {
 			}
 		}
 	}()
-	NewServer().Serve(ctx, ln)
+	NewServer(WithDelay(delay)).Serve(ctx, ln)
 }
 
-// startServerProcess runs a server in a child process and returns its base URL.
-func startServerProcess(tb testing.TB) string {
+// startServerProcess runs a server with the given delay in a child process
+// and returns its base URL.
+func startServerProcess(tb testing.TB, delay time.Duration) string {
 	tb.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), serverProcessEnv+"=1")
+	cmd.Env = append(os.Environ(), serverProcessEnv+"="+delay.String())
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		tb.Fatal(err)

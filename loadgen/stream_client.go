@@ -181,8 +181,10 @@ func Stream(ctx context.Context, cfg StreamConfig) (*results.Cell, error) {
 			Bytes: sc.bytes.Load() - sc.atOmit, Retransmits: sc.info.Retransmits,
 			RTT: sc.info.RTT, RTTVar: sc.info.RTTVar, Cwnd: sc.info.Cwnd, MSS: sc.info.MSS,
 		})
-		if !cfg.Reverse {
-			th.Retransmits += sc.info.Retransmits
+	}
+	if !cfg.Reverse {
+		for _, iv := range th.Intervals {
+			th.Retransmits += iv.Retransmits
 		}
 	}
 	st, err := QueryStreamSession(ctx, cfg.Target, session, cfg.DialTimeout)

@@ -104,7 +104,8 @@ func parseStreamHeader(b []byte) (streamHeader, error) {
 	default:
 		return streamHeader{}, fmt.Errorf("unknown stream mode %v", h.Mode)
 	}
-	if (h.Mode == modeRR || h.Mode == modeCRR || h.Mode == modeSource) && (h.Size == 0 || h.Size > maxStreamMessage) {
+	needsSize := h.Mode == modeRR || h.Mode == modeCRR || h.Mode == modeSource
+	if h.Size > maxStreamMessage || (needsSize && h.Size == 0) {
 		return streamHeader{}, fmt.Errorf("%v: size %d out of range 1..%d", h.Mode, h.Size, maxStreamMessage)
 	}
 	return h, nil

@@ -110,3 +110,23 @@ func formatBitrate(bps float64) string {
 		return fmt.Sprintf("%5.1f Kbits/sec", bps/1e3)
 	}
 }
+
+// WriteStreamSweep prints one line per parallelism of a --streams sweep, so
+// the point where more connections stop adding throughput shows.
+func WriteStreamSweep(w io.Writer, cells []results.Cell) {
+	if len(cells) < 2 {
+		return
+	}
+	fmt.Fprintln(w, "streams  Gbit/s  retransmits  busy cores/Gbit/s")
+	for _, c := range cells {
+		t := c.Throughput
+		if t == nil {
+			continue
+		}
+		per := "-"
+		if v, ok := c.CoresPerGbps(); ok {
+			per = fmt.Sprintf("%.3f", v)
+		}
+		fmt.Fprintf(w, "%7d  %6.2f  %11d  %s\n", t.Parallel, t.Gbps(), t.Retransmits, per)
+	}
+}

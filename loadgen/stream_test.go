@@ -47,11 +47,12 @@ func checkTotals(t *testing.T, th *results.Throughput, server StreamStats, rever
 	if d := math.Abs(float64(th.WireBytes-counted)) / float64(counted); counted == 0 || d > 0.01 {
 		t.Errorf("client moved %d bytes, server counted %d (%.3f%% apart, want ≤ 1%%)", th.WireBytes, counted, 100*d)
 	}
-	var bytes int64
+	var bytes, retr int64
 	var dur time.Duration
 	var fromRates float64
 	for _, iv := range th.Intervals {
 		bytes += iv.Bytes
+		retr += iv.Retransmits
 		dur += iv.Duration
 		fromRates += iv.Bps * iv.Duration.Seconds() / 8
 	}
@@ -60,6 +61,9 @@ func checkTotals(t *testing.T, th *results.Throughput, server StreamStats, rever
 	}
 	if math.Abs(fromRates-float64(th.Bytes)) > 1e-6*float64(th.Bytes) {
 		t.Errorf("interval rates × durations give %.0f bytes, total is %d", fromRates, th.Bytes)
+	}
+	if !reverse && retr != th.Retransmits {
+		t.Errorf("interval retransmits sum to %d, total is %d", retr, th.Retransmits)
 	}
 	if len(th.IntervalsBps) != len(th.Intervals) {
 		t.Errorf("%d interval rates for %d intervals", len(th.IntervalsBps), len(th.Intervals))

@@ -18,26 +18,26 @@ import (
 
 // Component is one object an installation consists of.
 type Component struct {
-	Kind      string // Deployment, DaemonSet, ConfigMap
-	Namespace string
-	Name      string
-	Image     string // the main container's image (workloads only)
+	Kind      string `json:"kind"` // Deployment, DaemonSet, ConfigMap, Node
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	Image     string `json:"image,omitempty"` // the main container's image (workloads only)
 	// Ready says the workload runs everywhere it should (all replicas or
 	// scheduled pods ready); Pods says how many, e.g. "1/1".
-	Ready bool
-	Pods  string
+	Ready bool   `json:"ready"`
+	Pods  string `json:"pods,omitempty"`
 }
 
 func (c Component) String() string { return fmt.Sprintf("%s %s/%s", c.Kind, c.Namespace, c.Name) }
 
 // Installation is one mesh, CNI or policy engine found in the cluster.
 type Installation struct {
-	Name       string // istio, linkerd, cilium, kube-router, calico, meshbench-lab
-	Version    string // from image tags or labels; "" when unknown
-	Components []Component
+	Name       string      `json:"name"`              // istio, linkerd, cilium, kube-router, calico
+	Version    string      `json:"version,omitempty"` // from image tags or labels; "" when unknown
+	Components []Component `json:"components"`
 	// Settings are what the configuration says, e.g. Istio "mode": "ambient";
 	// Cilium "encryption": "wireguard", "kube-proxy-replacement": "true".
-	Settings map[string]string
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 // Component returns the installation's component called name, or nil.
@@ -55,18 +55,18 @@ func (i *Installation) Component(name string) *Component {
 
 // Detected is what Detect found.
 type Detected struct {
-	Istio   *Installation // nil when absent
-	Linkerd *Installation
-	Cilium  *Installation
+	Istio   *Installation `json:"istio,omitempty"` // nil when absent
+	Linkerd *Installation `json:"linkerd,omitempty"`
+	Cilium  *Installation `json:"cilium,omitempty"`
 	// PolicyEngines are the CNIs or NetworkPolicy engines found: cilium,
 	// calico, kube-router, or the meshbench lab's kube-router (Settings
 	// "lab": "meshbench-lab").
-	PolicyEngines []Installation
+	PolicyEngines []Installation `json:"policyEngines,omitempty"`
 	// CRDs maps the CRDs of the policy kinds (and Gateway API's, for Istio's
 	// waypoints) to whether they are installed.
-	CRDs map[string]bool
+	CRDs map[string]bool `json:"crds,omitempty"`
 	// Notes say what could not be read (RBAC) or is not ready.
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Where each installation lives, by its upstream charts and manifests.

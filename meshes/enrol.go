@@ -3,8 +3,10 @@ package meshes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/meshbench/meshbench/policies"
 	corev1 "k8s.io/api/core/v1"
@@ -145,4 +147,27 @@ func hasContainer(p *corev1.Pod, name string) bool {
 		}
 	}
 	return false
+}
+
+// WaitEnrolled polls CheckEnrolled every interval until the pods are enrolled,
+// ctx ends or timeout passes; it returns the last check's error. A mesh takes
+// pods in a moment after they start (istio-cni annotates them once ztunnel
+// captures their traffic), so a run waits rather than checks once.
+func WaitEnrolled(ctx context.Context, cs kubernetes.Interface, pods []corev1.Pod, m Mesh, interval, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		err := CheckEnrolled(ctx, cs, pods, m)
+		var ne *NotEnrolledError
+		if err == nil || !errors.As(err, &ne) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("after %s: %w", timeout, err)
+		case <-t.C:
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meshbench/meshbench/policies"
 	corev1 "k8s.io/api/core/v1"
@@ -141,5 +142,28 @@ func TestParseMeshes(t *testing.T) {
 		if _, err := ParseMeshes(in); err == nil {
 			t.Errorf("ParseMeshes(%q) accepted", in)
 		}
+	}
+}
+
+func TestWaitEnrolled(t *testing.T) {
+	ctx := context.Background()
+	p := pod("late", nil, "server")
+	cs := fake.NewClientset(p)
+	pods := []corev1.Pod{*p}
+	// Nothing annotates the pod: the wait ends with the reason.
+	err := WaitEnrolled(ctx, cs, pods, IstioAmbient, 10*time.Millisecond, 50*time.Millisecond)
+	var ne *NotEnrolledError
+	if !errors.As(err, &ne) || !strings.Contains(err.Error(), "after 50ms") {
+		t.Errorf("WaitEnrolled without a mesh = %v; want a NotEnrolledError after the timeout", err)
+	}
+	// istio-cni annotates the pod while the run waits.
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		cur, _ := cs.CoreV1().Pods("bench").Get(ctx, "late", metav1.GetOptions{})
+		cur.Annotations = map[string]string{AmbientRedirection: AmbientRedirectionEnabled}
+		cs.CoreV1().Pods("bench").Update(ctx, cur, metav1.UpdateOptions{})
+	}()
+	if err := WaitEnrolled(ctx, cs, pods, IstioAmbient, 10*time.Millisecond, 5*time.Second); err != nil {
+		t.Errorf("WaitEnrolled = %v; want the pod enrolled once annotated", err)
 	}
 }

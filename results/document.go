@@ -154,9 +154,12 @@ type Throughput struct {
 	Duration  time.Duration `json:"durationNs"`
 	// IntervalsBps are the per-interval rates in bits per second (omitted intervals excluded).
 	IntervalsBps []float64 `json:"intervalsBps"`
-	Retransmits  int64     `json:"retransmits"`
-	ServerBytes  int64     `json:"serverBytes,omitempty"`
-	Connections  int64     `json:"connections,omitempty"`
+	// Retransmits are the sender's retransmitted segments (TCP_INFO): the
+	// client's over the measured intervals for send, the server's over
+	// its whole connections for reverse (see RetransmitsBy).
+	Retransmits int64 `json:"retransmits"`
+	ServerBytes int64 `json:"serverBytes,omitempty"`
+	Connections int64 `json:"connections,omitempty"`
 
 	// Target is the stream server as host:port.
 	Target string `json:"target,omitempty"`
@@ -192,7 +195,8 @@ type ThroughputInterval struct {
 // StreamConn is one connection of a stream measurement.
 type StreamConn struct {
 	// Bytes are the connection's bytes in the measured window.
-	Bytes       int64         `json:"bytes"`
+	Bytes int64 `json:"bytes"`
+	// Retransmits are the client's since the connection opened.
 	Retransmits int64         `json:"retransmits"`
 	RTT         time.Duration `json:"rttNs"`
 	RTTVar      time.Duration `json:"rttVarNs"`

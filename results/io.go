@@ -34,11 +34,13 @@ func ThisHost() Host {
 	return h
 }
 
-// Write encodes d as indented JSON.
+// Write encodes d as indented JSON (one-space indent, a final newline).
 func (d *Document) Write(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(d)
+	iw := newIndentWriter(w, " ")
+	if err := json.NewEncoder(iw).Encode(d); err != nil {
+		return err
+	}
+	return iw.Flush()
 }
 
 // WriteFile writes d to path ("-" is stdout).

@@ -32,6 +32,9 @@ type Config struct {
 	// Via is how the client reaches the servers: "pod-ip" or "service".
 	Via  string
 	Load Load
+	// Measures are what every step measures; the zero value means request
+	// latency alone.
+	Measures Measures
 	// EnforceTimeout bounds the wait for a step's policies to be enforced.
 	EnforceTimeout time.Duration
 	// PodTimeout bounds the wait for a pod to be ready or a client to finish
@@ -101,6 +104,9 @@ func (l Load) clientArgs(targetURL, controlURL string) []string {
 		"--rounds", fmt.Sprint(l.Rounds),
 		"--timeout", l.Timeout.String(),
 		"-o", "-",
+		// A new client pod is admitted once the policy engine has learnt its
+		// address; wait for that rather than fail the first connection.
+		"--wait-reachable", "60s",
 	}
 	if l.KeepAlive {
 		args = append(args, "--keepalive")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,7 +16,18 @@ import (
 // measure runs one client pod that alternates requests between the target
 // and the control server, waits for it, and returns its cells.
 func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) ([]results.Cell, error) {
-	pod := r.workload().Client(name, r.cfg.Load.clientArgs(targetURL, controlURL))
+	doc, err := r.runClient(ctx, name, append([]string{"load"}, r.cfg.Load.clientArgs(targetURL, controlURL)...), r.cfg.Load.expected())
+	if err != nil {
+		return nil, err
+	}
+	return doc.Cells, nil
+}
+
+// runClient runs one client pod with the meshbench subcommand and arguments
+// args, waits for it (its pod timeout beyond twice expected), and returns
+// the results document it printed. Its notes join the run's.
+func (r *run) runClient(ctx context.Context, name string, args []string, expected time.Duration) (*results.Document, error) {
+	pod := r.workload().ClientRunning(name, args)
 	objs, err := cluster.ToUnstructured(pod)
 	if err != nil {
 		return nil, err
@@ -28,7 +40,7 @@ func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) (
 	defer func() {
 		_ = r.c.Kube.CoreV1().Pods(r.ns).Delete(context.WithoutCancel(ctx), name, metav1.DeleteOptions{})
 	}()
-	done, err := r.c.WaitPodDone(ctx, r.ns, name, r.cfg.PodTimeout+2*r.cfg.Load.expected())
+	done, err := r.c.WaitPodDone(ctx, r.ns, name, r.cfg.PodTimeout+2*expected)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +59,7 @@ func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) (
 	if r.doc.Host.Kernel == "" || r.doc.Host == (results.Host{}) {
 		r.doc.Host = doc.Host
 	}
-	return doc.Cells, nil
+	return doc, nil
 }
 
 // parseClientOutput finds the results document in a client pod's log: the

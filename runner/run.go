@@ -27,7 +27,7 @@ type run struct {
 }
 
 func (r *run) workload() cluster.Workload {
-	return cluster.Workload{Namespace: r.ns, RunID: r.cfg.RunID, Image: r.cfg.Image, Placement: r.placement}
+	return cluster.Workload{Namespace: r.ns, RunID: r.cfg.RunID, Image: r.cfg.Image, Placement: r.placement, Streams: r.cfg.Measures.streams()}
 }
 
 func (r *run) logf(format string, a ...any) {
@@ -42,6 +42,12 @@ func (r *run) logf(format string, a ...any) {
 // the steps measured before a failure.
 func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Document, err error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Measures.String() == "" {
+		cfg.Measures = DefaultMeasures()
+	}
+	if err := cfg.Measures.Validate(); err != nil {
 		return nil, err
 	}
 	if len(cfg.Meshes) == 0 {
@@ -145,6 +151,9 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 		if r.cfg.omit != nil {
 			objs = slices.DeleteFunc(objs, r.cfg.omit)
 		}
+		if r.cfg.Measures.streams() {
+			admitStreamPort(objs)
+		}
 		enf, err := r.applyStep(ctx, step, prev, objs)
 		if err != nil {
 			return err
@@ -152,8 +161,8 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 		prev = objs
 		r.logf("%s step %d/%d: %d policies, applied %d objects in %s, enforced after %s; measuring for ~%s",
 			mesh, i+1, len(r.cfg.Plan.Steps), step, enf.Applied, enf.ApplyTook.Round(time.Millisecond),
-			enf.After.Round(time.Millisecond), r.cfg.Load.expected().Round(time.Second))
-		cells, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL)
+			enf.After.Round(time.Millisecond), r.expected().Round(time.Second))
+		cells, err := r.measureStep(ctx, i, targetURL, controlURL)
 		if err != nil {
 			return fmt.Errorf("%s step %d: %w", mesh, step, err)
 		}

@@ -49,11 +49,11 @@ windows, so their differences include any drift between the runs.`,
 			if opts.Baseline == "" {
 				opts.Baseline = names[0]
 			}
-			t, err := analysis.BuildTable(sources, opts)
+			r, err := analysis.BuildReport(sources, opts)
 			if err != nil {
 				return resultsTableError(err)
 			}
-			return f.render(cmd.OutOrStdout(), t, format)
+			return f.render(cmd.OutOrStdout(), r, format)
 		},
 	}
 	f.add(c.Flags(), "baseline configuration: a file's label (default: the first file)")

@@ -20,9 +20,9 @@ type cpuFlags struct {
 func (c *cpuFlags) register(f *pflag.FlagSet) {
 	f.BoolVar(&c.off, "no-cpu", false, "do not sample CPU (/proc/stat and the cgroup's cpu.stat) during the measurement")
 	f.BoolVar(&c.noServer, "no-server-cpu", false, "do not ask the server for its node's and cgroup's CPU over the same window")
-	f.StringVar(&c.cgroup, "cgroup", "", "cgroup directory whose cpu.stat counts as this pod (default this process's own; '-' for none)")
-	f.StringVar(&c.prometheus, "prometheus", "", "Prometheus URL to ask for mesh components' CPU over the measurement window")
-	f.StringArrayVar(&c.queries, "prometheus-query", nil, "NAME=PROMQL giving a component's cores; $window is the window, e.g. 10s (default: ztunnel, linkerd-proxy, cilium-agent from cAdvisor)")
+	f.StringVar(&c.cgroup, "cgroup", "", "cgroup `DIR` whose cpu.stat counts as this pod (default this process's own; '-' for none)")
+	f.StringVar(&c.prometheus, "prometheus", "", "Prometheus `URL` to ask for mesh components' CPU over the measurement window")
+	f.StringArrayVar(&c.queries, "prometheus-query", nil, "`NAME=PROMQL` giving a component's cores; $window is the window, e.g. 10s (default: ztunnel, linkerd-proxy, cilium-agent from cAdvisor)")
 }
 
 // server says whether to ask the server for its own CPU.

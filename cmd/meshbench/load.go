@@ -22,15 +22,16 @@ func init() { register(newLoadCmd) }
 
 func newLoadCmd() *cobra.Command {
 	var (
-		targets   []string
-		sizes     []string
-		requests  int
-		rate      float64
-		timeout   time.Duration
-		warmup    int
-		rounds    int
-		keepAlive bool
-		output    string
+		targets       []string
+		sizes         []string
+		requests      int
+		rate          float64
+		timeout       time.Duration
+		warmup        int
+		rounds        int
+		keepAlive     bool
+		waitReachable time.Duration
+		output        string
 	)
 	cmd := &cobra.Command{
 		Use:   "load [flags] [NAME=]URL...",
@@ -99,7 +100,7 @@ more than 5% short of --rate is marked behind.`,
 			} else {
 				cfg.Log = stderr
 			}
-			if err := loadgen.CheckTargets(cmd.Context(), cfg.Targets, timeout); err != nil {
+			if err := loadgen.WaitReachable(cmd.Context(), cfg.Targets, timeout, waitReachable); err != nil {
 				cleanup(false)
 				var ue *loadgen.UnreachableError
 				if errors.As(err, &ue) {
@@ -138,6 +139,7 @@ more than 5% short of --rate is marked behind.`,
 	f.IntVar(&rounds, "rounds", loadgen.DefaultRounds, "rounds the requests of each size are split into, sizes rotated per round")
 	f.BoolVar(&keepAlive, "keepalive", false, "reuse connections (default: one new TCP connection per request)")
 	f.StringVarP(&output, "output", "o", "-", "results file; - writes to standard output")
+	f.DurationVar(&waitReachable, "wait-reachable", 0, "retry the first request this long before a target counts as unreachable (a new pod may not be admitted yet)")
 	return cmd
 }
 

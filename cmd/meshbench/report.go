@@ -41,16 +41,20 @@ func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
 	fs.StringVar(&f.plot, "plot", "", "also draw the table to this image: latency and % overhead against the step, one line per size (.png, .svg or .pdf)")
 }
 
-// render prints t and draws its plot when asked.
-func (f *resultsTableFlags) render(w io.Writer, t *analysis.Table, format analysis.Format) error {
-	if f.reference != "" {
-		t.Reference, _ = analysis.LookupReference(f.reference)
+// render prints the report (the latency table, then throughput, round
+// trips and CPU) and draws the latency plot when asked.
+func (f *resultsTableFlags) render(w io.Writer, r *analysis.Report, format analysis.Format) error {
+	if f.plot != "" && r.Latency == nil {
+		return usagef("--plot %q: the plot draws request latency, and the documents have no latency cells", f.plot)
 	}
-	if err := analysis.Render(w, t, format); err != nil {
+	if f.reference != "" && r.Latency != nil {
+		r.Latency.Reference, _ = analysis.LookupReference(f.reference)
+	}
+	if err := analysis.RenderReport(w, r, format); err != nil {
 		return err
 	}
 	if f.plot != "" {
-		return analysis.Plot(t, f.plot)
+		return analysis.Plot(r.Latency, f.plot)
 	}
 	return nil
 }
@@ -96,7 +100,11 @@ size, and each step's overhead against the baseline step, absolute and in
 percent, by median and by mean, with bootstrap confidence intervals. Where the
 documents hold a target and a control arm it also prints the target-over-control
 difference at each step (measured in the same window, free of drift) and the
-A/A noise floor at the baseline.`,
+A/A noise floor at the baseline. Throughput (Gbit/s per stream setting with
+CIs and retransmits), round trips (rr and crr percentiles, the median's change
+against the baseline) and CPU (user, system, softirq, steal in cores, the pod's
+own cgroup, cores per Gbit/s) follow the latency table when the documents hold
+them.`,
 		Example: `  meshbench report results.json
   meshbench report -o markdown --baseline 0 step-*.json
   meshbench report -o csv --statistic mean results.json > table.csv`,
@@ -112,11 +120,11 @@ A/A noise floor at the baseline.`,
 			if err != nil {
 				return err
 			}
-			t, err := analysis.BuildTable([]analysis.Source{{Docs: docs}}, opts)
+			r, err := analysis.BuildReport([]analysis.Source{{Docs: docs}}, opts)
 			if err != nil {
 				return resultsTableError(err)
 			}
-			return f.render(cmd.OutOrStdout(), t, format)
+			return f.render(cmd.OutOrStdout(), r, format)
 		},
 	}
 	f.add(c.Flags(), `baseline row: a step such as "0", or a mesh such as "none" (default: step 0, else mesh none, else the first row)`)

@@ -82,7 +82,7 @@ ping takes a path the application's traffic never takes.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&target, "target", "", "stream server HOST:PORT (`meshbench serve --stream-port`)")
+	f.StringVar(&target, "target", "", "stream server `HOST:PORT` (meshbench serve --stream-port)")
 	f.StringVar(&mode, "mode", loadgen.ModeRR, "rr (one connection) or crr (a connection per round trip)")
 	f.IntVarP(&requests, "requests", "n", 10000, "measured round trips")
 	f.IntVar(&warmup, "warmup", 100, "round trips before measuring, discarded")

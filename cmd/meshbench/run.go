@@ -32,7 +32,10 @@ func newRunCmd() *cobra.Command {
 		resultFile string
 		table      resultsTableFlags
 		meshList   string
+		measure    string
+		streams    string
 	)
+	cfg.Measures = runner.DefaultMeasures()
 	cmd := &cobra.Command{
 		Use:   "run [--policies 0,10,50,100,200] [--sizes .5k,1k,10k,100k,1M]",
 		Short: "Measure request latency at every policy step on the cluster and print the overhead table",
@@ -45,6 +48,12 @@ alternates requests between target and control with one new TCP connection
 per request. It writes the results document and prints the table: request
 duration per step and size, and the overhead against step 0 and against the
 control measured in the same window, with 95% confidence intervals.
+
+--measure adds (or replaces latency with) TCP throughput at each --streams
+parallelism, TCP round trips on one connection (rr) and with a new connection
+each (crr), and the CPU both sides used meanwhile; the servers then also listen
+for streams on port 5201, which the allowing policy admits, and the report
+shows those tables beside the latency table.
 
 Ctrl-C or a failure removes everything the run created.`,
 		Example: `  # The Romana study on the lab
@@ -61,6 +70,17 @@ Ctrl-C or a failure removes everything the run created.`,
 					return usagef("--sizes %q: %v", sizes, err)
 				}
 				cfg.Load.Sizes = append(cfg.Load.Sizes, strings.TrimSpace(s))
+			}
+			if err := cfg.Measures.Parse(measure); err != nil {
+				return usageErr(err)
+			}
+			if cmd.Flags().Changed("streams") {
+				if cfg.Measures.Streams, err = parseCounts(streams); err != nil {
+					return err
+				}
+			}
+			if err := cfg.Measures.Validate(); err != nil {
+				return usageErr(err)
 			}
 			if cfg.Meshes, err = meshes.ParseMeshes(meshList); err != nil {
 				return usagef("--mesh %q: %v", meshList, err)
@@ -101,11 +121,11 @@ Ctrl-C or a failure removes everything the run created.`,
 				}
 				fmt.Fprintf(os.Stderr, "results in %s (%s)\n", resultFile, time.Since(start).Round(time.Second))
 				if runErr == nil {
-					t, err := analysis.BuildTable([]analysis.Source{{Docs: []*results.Document{doc}}}, topts)
+					rep, err := analysis.BuildReport([]analysis.Source{{Docs: []*results.Document{doc}}}, topts)
 					if err != nil {
 						return err
 					}
-					return analysis.Render(cmd.OutOrStdout(), t, format)
+					return table.render(cmd.OutOrStdout(), rep, format)
 				}
 			}
 			return runErr
@@ -116,6 +136,11 @@ Ctrl-C or a failure removes everything the run created.`,
 	f.StringVar((*string)(&cfg.Plan.Kind), "kind", "networkpolicy", "policy kind: networkpolicy, cilium, istio or linkerd")
 	f.StringVar((*string)(&cfg.Plan.Shape), "shape", "", "policy shape (see meshbench generate --help); default the Romana shape")
 	f.StringVar(&meshList, "mesh", "none", "configurations to measure, comma-separated: none, istio-ambient, linkerd, cilium, cilium-wireguard, cilium-ipsec")
+	f.StringVar(&measure, "measure", runner.MeasureLatency, "what to measure at every step, comma-separated: latency (HTTP requests), throughput (TCP streams), rtt (TCP_RR and TCP_CRR round trips), cpu (during throughput and rtt)")
+	f.StringVar(&streams, "streams", "1,4", "throughput: parallel connection counts to measure, comma-separated")
+	f.DurationVar(&cfg.Measures.StreamDuration, "stream-duration", cfg.Measures.StreamDuration, "throughput: measured time per stream setting and arm")
+	f.DurationVar(&cfg.Measures.StreamOmit, "stream-omit", cfg.Measures.StreamOmit, "throughput: start-up time left out of every figure (slow start)")
+	f.IntVar(&cfg.Measures.RTTRequests, "rtt-requests", cfg.Measures.RTTRequests, "rtt: round trips per mode (rr, crr) and arm")
 	f.StringVar(&sizes, "sizes", ".5k,1k,10k,100k,1M", "response sizes, comma-separated (k = 1000, Ki = 1024)")
 	f.IntVar(&cfg.Load.Requests, "requests", 2000, "measured requests per size and arm")
 	f.Float64Var(&cfg.Load.Rate, "rate", 100, "requests per second per arm, below saturation")

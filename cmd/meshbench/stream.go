@@ -96,6 +96,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 					doc.Notes = append(doc.Notes, cell.CPU.Notes...)
 				}
 			}
+			loadgen.WriteStreamSweep(report, doc.Cells)
 			if out != "" {
 				return doc.WriteFile(out)
 			}
@@ -103,7 +104,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&target, "target", "", "stream server HOST:PORT (`meshbench serve --stream-port`)")
+	f.StringVar(&target, "target", "", "stream server `HOST:PORT` (meshbench serve --stream-port)")
 	f.StringVarP(&duration, "duration", "t", "10s", "measured time after --omit, e.g. 10s or 10")
 	f.IntVarP(&parallel, "parallel", "P", 1, "parallel connections")
 	f.StringVar(&streams, "streams", "", "sweep parallelism: comma-separated connection counts, e.g. 1,2,4,8 (overrides --parallel)")

@@ -59,6 +59,7 @@ func Main(m *testing.M) int {
 			}
 		}
 	}
+	unlock()
 	return code
 }
 
@@ -127,6 +128,10 @@ func Up(t testing.TB) *lab.Lab {
 	defer mu.Unlock()
 	if shared != nil {
 		return shared
+	}
+	lock(t)
+	if !inMain {
+		t.Cleanup(unlock) // runs after the Stop registered below
 	}
 	dir := lab.StateDirFromEnv()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

@@ -1,0 +1,122 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/meshbench/meshbench/cluster"
+	"github.com/meshbench/meshbench/loadgen"
+	"github.com/meshbench/meshbench/results"
+)
+
+// measureStep takes every measurement the run asks for at step number i and
+// returns the cells: request latency (target and control alternating in one
+// pod), then, one pod each, throughput and round trips (rr, crr) against the
+// target and then the control, with CPU when asked. The caller labels them
+// with the step and mesh.
+func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL string) ([]results.Cell, error) {
+	m := r.cfg.Measures
+	var cells []results.Cell
+	if m.Latency {
+		c, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL)
+		if err != nil {
+			return nil, err
+		}
+		cells = append(cells, c...)
+	}
+	type arm struct{ name, addr string }
+	arms := []arm{{results.ArmTarget, streamAddr(targetURL)}, {results.ArmControl, streamAddr(controlURL)}}
+	var runs []clientRun
+	if m.Throughput {
+		runs = append(runs, clientRun{"stream", "stream", m.streamArgs(), m.streamExpected()})
+	}
+	if m.RTT {
+		for _, mode := range []string{loadgen.ModeRR, loadgen.ModeCRR} {
+			runs = append(runs, clientRun{mode, "rtt", m.rttArgs(mode), m.rttExpected()})
+		}
+	}
+	for _, run := range runs {
+		for _, a := range arms {
+			name := fmt.Sprintf("meshbench-%s-%d-%s", run.name, i, a.name)
+			doc, err := r.runClient(ctx, name, append([]string{run.command, "--target", a.addr}, run.args...), run.expected)
+			if err != nil {
+				return nil, err
+			}
+			for j := range doc.Cells {
+				doc.Cells[j].Arm = a.name
+			}
+			cells = append(cells, doc.Cells...)
+		}
+	}
+	return cells, nil
+}
+
+// clientRun is one client pod's measurement: a meshbench subcommand and its
+// arguments besides --target.
+type clientRun struct {
+	name, command string
+	args          []string
+	expected      time.Duration
+}
+
+// streamAddr is the stream listener beside a server's HTTP URL: the same
+// host (pod IP or ClusterIP) on cluster.StreamPort.
+func streamAddr(serverURL string) string {
+	host := serverURL
+	if u, err := url.Parse(serverURL); err == nil {
+		host = u.Hostname()
+	}
+	return net.JoinHostPort(host, strconv.Itoa(cluster.StreamPort))
+}
+
+// cpuArgs switch the client's and the server's CPU sampling off unless the
+// run measures CPU.
+func (m Measures) cpuArgs() []string {
+	if m.CPU {
+		return nil
+	}
+	return []string{"--no-cpu", "--no-server-cpu"}
+}
+
+func (m Measures) streamArgs() []string {
+	counts := make([]string, len(m.Streams))
+	for i, n := range m.Streams {
+		counts[i] = strconv.Itoa(n)
+	}
+	return append([]string{"--streams", strings.Join(counts, ","), "--duration", m.StreamDuration.String(),
+		"--omit", m.StreamOmit.String(), "-o", "-"}, m.cpuArgs()...)
+}
+
+func (m Measures) rttArgs(mode string) []string {
+	return append([]string{"--mode", mode, "--requests", strconv.Itoa(m.RTTRequests),
+		"--warmup", strconv.Itoa(min(100, m.RTTRequests)), "-o", "-"}, m.cpuArgs()...)
+}
+
+// streamExpected is one stream pod's measuring time.
+func (m Measures) streamExpected() time.Duration {
+	return time.Duration(len(m.Streams)) * (m.StreamOmit + m.StreamDuration + time.Second)
+}
+
+// rttExpected allows 5 ms per round trip: a new connection each on a slow
+// path included.
+func (m Measures) rttExpected() time.Duration {
+	return time.Duration(m.RTTRequests+100) * 5 * time.Millisecond
+}
+
+// expected is how long one step's measurements should take.
+func (r *run) expected() time.Duration {
+	m := r.cfg.Measures
+	var d time.Duration
+	if m.Latency {
+		d += r.cfg.Load.expected()
+	}
+	if m.Throughput {
+		d += 2 * m.streamExpected()
+	}
+	return d
+}
