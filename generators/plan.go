@@ -45,10 +45,19 @@ func (p Plan) Target() policies.Target {
 }
 
 // Validate checks every field; the error is a *FieldError naming the flag.
+// ClientCIDR may still be empty for the ipblock shape: a run learns the client
+// pod's IP only after deploying it, and fills it in before calling Objects,
+// which requires it.
 func (p Plan) Validate() error {
+	if p.ClientCIDR == "" && policies.Shape(strings.ToLower(string(p.Shape))) == policies.ShapeIPBlock {
+		p.ClientCIDR = placeholderCIDR
+	}
 	_, err := p.builder()
 	return err
 }
+
+// placeholderCIDR stands in for a client CIDR not known yet (TEST-NET-1).
+const placeholderCIDR = "192.0.2.1/32"
 
 // builder validates the plan and returns the builder of its kind and shape.
 func (p Plan) builder() (policies.Builder, error) {

@@ -48,7 +48,6 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		{"--port", func(p *Plan) { p.Port = 70000 }},
 		{"--port", func(p *Plan) { p.Port = -1 }},
 		{"--client-service-account", func(p *Plan) { p.ClientServiceAccount = "Not_Valid" }},
-		{"--client-cidr", func(p *Plan) { p.Shape = policies.ShapeIPBlock }},
 		{"--client-cidr", func(p *Plan) { p.Shape, p.ClientCIDR = policies.ShapeIPBlock, "10.0.0.300/32" }},
 		{"--client-cidr", func(p *Plan) { p.Shape, p.ClientCIDR = policies.ShapeIPBlock, "10.0.0.1/8" }},
 		{"--client-cidr", func(p *Plan) { p.Shape, p.ClientCIDR = policies.ShapeIPBlock, "198.18.0.0/16" }},
@@ -66,6 +65,17 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		if _, oerr := p.Objects(1); oerr == nil {
 			t.Errorf("%+v: Objects succeeded on an invalid plan", p)
 		}
+	}
+	// ipblock: the client's CIDR may come after Validate (the run learns the
+	// client pod's IP after deploying it), but Objects needs it.
+	p0 := ok
+	p0.Shape = policies.ShapeIPBlock
+	if err := p0.Validate(); err != nil {
+		t.Errorf("ipblock without a client CIDR yet: Validate() = %v", err)
+	}
+	var fe *FieldError
+	if _, err := p0.Objects(3); !errors.As(err, &fe) || fe.Flag != "--client-cidr" {
+		t.Errorf("ipblock without a client CIDR: Objects() = %v; want an error naming --client-cidr", err)
 	}
 	// A bare address is a /32.
 	p := ok

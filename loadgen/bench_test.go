@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -318,8 +317,6 @@ func BenchmarkServeSized(b *testing.B) {
 		})
 	}
 }
-
-var _ = context.Background
 
 func sweepDelays() []time.Duration {
 	var out []time.Duration

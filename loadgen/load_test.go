@@ -211,6 +211,15 @@ func TestBehindCellsAreMarked(t *testing.T) {
 	if r.doc.Cells[0].Latency.Behind {
 		t.Errorf("396/s of 400/s marked behind")
 	}
+	// 19 intervals of 2.5 ms ending 4 ms late: the pacer's jitter, not a
+	// client falling behind.
+	r = newRun(quick(Target{"A", "http://127.0.0.1:1"}))
+	jitter := r.cells[0][0]
+	jitter.intervals, jitter.span = 19, 47500*time.Microsecond+4*time.Millisecond
+	r.finish(jitter)
+	if r.doc.Cells[0].Latency.Behind {
+		t.Errorf("a 20-request cell 4 ms late marked behind")
+	}
 }
 
 func TestLoadRefusesBadConfig(t *testing.T) {
@@ -284,4 +293,33 @@ func closedPort(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return "http://" + addr
+}
+
+func TestTargetsSharingAServerReportNoConnections(t *testing.T) {
+	url := startServer(t, NewServer())
+	cfg := quick(Target{"A", url}, Target{"B", url + "/other"})
+	cfg.Requests = 10
+	doc := mustLoad(t, cfg)
+	for _, arm := range []string{"A", "B"} {
+		if lat := cellOf(t, doc, arm, "1k"); lat.NewConnections != -1 || len(lat.SamplesNs) != 10 {
+			t.Errorf("%s: %d new connections, %d samples; want -1 (cannot be told apart) and 10", arm, lat.NewConnections, len(lat.SamplesNs))
+		}
+	}
+	if len(doc.Notes) == 0 || !strings.Contains(doc.Notes[0], "share the server") {
+		t.Errorf("notes %q, want one saying the targets share a server", doc.Notes)
+	}
+}
+
+func TestLoadLogsOneLinePerWindow(t *testing.T) {
+	url := startServer(t, NewServer())
+	cfg := quick(Target{"A", url})
+	cfg.Sizes, _ = ParseSizes([]string{"1k,10k"})
+	cfg.Requests, cfg.Rounds, cfg.Warmup = 10, 2, 2
+	var log strings.Builder
+	cfg.Log = &log
+	mustLoad(t, cfg)
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "warm-up") || !strings.HasPrefix(lines[4], "round 2/2 size 1k: 5 requests per target") {
+		t.Errorf("log:\n%s\nwant a warm-up line and one line per round and size, sizes rotated", log.String())
+	}
 }

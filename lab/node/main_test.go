@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/meshbench/meshbench/lab/labtest"
 )
 
 // serveEnv turns the test binary into a small HTTP server, the stand-in for
@@ -28,7 +30,9 @@ func TestMain(m *testing.M) {
 	if url := os.Getenv(getEnv); url != "" {
 		os.Exit(testGet(url))
 	}
-	os.Exit(m.Run())
+	// Tests on the real lab share one (started by the first that needs it,
+	// stopped after the last, or reused if one is running).
+	os.Exit(labtest.Main(m))
 }
 
 func testServe(addr string) int {

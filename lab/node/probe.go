@@ -19,7 +19,7 @@ import (
 // readinessProbe a running container is ready. With one, the container is
 // ready after successThreshold passes in a row and unready after
 // failureThreshold failures in a row. Until the first pass it probes every
-// 200 ms rather than every periodSeconds, so a pod is Ready as soon as its
+// 50 ms rather than every periodSeconds, so a pod is Ready as soon as its
 // server answers (kubelet waits a full period; the lab does not need to).
 func (a *Agent) probeReadiness(ctx context.Context, st *podState, cs *containerState, proc *Process, c *corev1.Container, podIP netip.Addr) {
 	setReady := func(ready bool) {
@@ -64,7 +64,7 @@ func (a *Agent) probeReadiness(ctx context.Context, st *podState, cs *containerS
 		}
 		wait := period
 		if !ready {
-			wait = min(period, 200*time.Millisecond)
+			wait = min(period, 50*time.Millisecond)
 		}
 		select {
 		case <-ctx.Done():
