@@ -67,7 +67,9 @@ func (c *Client) Apply(ctx context.Context, objs []*unstructured.Unstructured, o
 	if err := c.refuseForeign(ctx, objs); err != nil {
 		return err
 	}
-	po := metav1.PatchOptions{FieldManager: FieldManager, Force: ptr(true)}
+	// Strict: a field the cluster's schema does not know is an error, not
+	// silently dropped (a policy that lost a rule would measure the wrong thing).
+	po := metav1.PatchOptions{FieldManager: FieldManager, Force: ptr(true), FieldValidation: "Strict"}
 	if opt.DryRun {
 		po.DryRun = []string{metav1.DryRunAll}
 	}

@@ -26,7 +26,8 @@ func TestGeneratedPoliciesPassServerSideValidation(t *testing.T) {
 	}
 	t.Cleanup(func() { _, _ = c.DeleteRun(context.Background(), "dryrun") })
 	for _, shape := range policies.Shapes(policies.NetworkPolicy) {
-		plan := generators.Plan{Kind: "networkpolicy", Shape: shape, Steps: []int{50}, Namespace: ns, RunID: "dryrun", Port: cluster.ServerPort}
+		plan := generators.Plan{Kind: "networkpolicy", Shape: shape, Steps: []int{50}, Namespace: ns, RunID: "dryrun", Port: cluster.ServerPort,
+			ClientCIDR: "10.244.0.99/32"}
 		objs, err := plan.Objects(50)
 		if err != nil {
 			t.Fatalf("shape %s: %v", shape, err)

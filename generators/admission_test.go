@@ -71,7 +71,9 @@ func evaluate(t *testing.T, k policies.Kind, objs []*unstructured.Unstructured, 
 
 func TestPoliciesAdmitOnlyTheClient(t *testing.T) {
 	load := conn{from: client, to: server, port: 8080, path: "/bytes/512"}
-	for _, p := range everyPlan(1, 30) {
+	plans := everyPlan(1, 30)
+	noCIDR := Plan{Kind: policies.NetworkPolicy, Shape: policies.ShapeIPBlock, Steps: []int{1, 30}, Namespace: ns, RunID: "run-1"}
+	for _, p := range append(plans, noCIDR) {
 		t.Run(name(p), func(t *testing.T) {
 			objs, err := p.Objects(30)
 			if err != nil {

@@ -19,8 +19,9 @@ type Plan struct {
 	RunID     string
 	Port      int // the server port; 0 = 8080
 
-	// ClientCIDR is the client's address range, required by the ipblock shape
-	// (the run knows the client pod's IP once it runs: use it as a /32).
+	// ClientCIDR is the client's address range the ipblock shape's allowing
+	// policy admits: the client pod's IP as a /32, known once the client runs.
+	// Left empty, the allowing policy admits the client pods by label.
 	ClientCIDR string
 	// ClientServiceAccount is the client pod's service account, whose mesh
 	// identity the Istio and Linkerd policies admit; "" = meshbench-client.
@@ -45,19 +46,10 @@ func (p Plan) Target() policies.Target {
 }
 
 // Validate checks every field; the error is a *FieldError naming the flag.
-// ClientCIDR may still be empty for the ipblock shape: a run learns the client
-// pod's IP only after deploying it, and fills it in before calling Objects,
-// which requires it.
 func (p Plan) Validate() error {
-	if p.ClientCIDR == "" && policies.Shape(strings.ToLower(string(p.Shape))) == policies.ShapeIPBlock {
-		p.ClientCIDR = placeholderCIDR
-	}
 	_, err := p.builder()
 	return err
 }
-
-// placeholderCIDR stands in for a client CIDR not known yet (TEST-NET-1).
-const placeholderCIDR = "192.0.2.1/32"
 
 // builder validates the plan and returns the builder of its kind and shape.
 func (p Plan) builder() (policies.Builder, error) {
@@ -106,7 +98,7 @@ func (p Plan) checkTarget(shape policies.Shape) error {
 			return fieldErr("--client-service-account", p.ClientServiceAccount, "want a service account name: %s", errs[0])
 		}
 	}
-	if shape == policies.ShapeIPBlock {
+	if shape == policies.ShapeIPBlock && p.ClientCIDR != "" {
 		if _, err := policies.ParseClientCIDR(p.ClientCIDR); err != nil {
 			return fieldErr("--client-cidr", p.ClientCIDR, "%v", err)
 		}

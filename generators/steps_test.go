@@ -37,3 +37,28 @@ func TestParseSteps(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSteps: whatever the input, ParseSteps either refuses it or returns
+// distinct non-negative counts that format and parse back to themselves.
+func FuzzParseSteps(f *testing.F) {
+	for _, s := range []string{"0,10,50,100,200", "200,0", "", "1,,2", "-1", " 7 ", "0x10", "1,1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		steps, err := ParseSteps(s)
+		if err != nil {
+			return
+		}
+		seen := map[int]bool{}
+		for _, n := range steps {
+			if n < 0 || seen[n] {
+				t.Fatalf("ParseSteps(%q) = %v: negative or repeated", s, steps)
+			}
+			seen[n] = true
+		}
+		again, err := ParseSteps(formatSteps(steps))
+		if err != nil || !slices.Equal(again, steps) {
+			t.Fatalf("ParseSteps(%q) = %v, which round-trips to %v, %v", s, steps, again, err)
+		}
+	})
+}

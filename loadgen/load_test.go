@@ -323,3 +323,13 @@ func TestLoadLogsOneLinePerWindow(t *testing.T) {
 		t.Errorf("log:\n%s\nwant a warm-up line and one line per round and size, sizes rotated", log.String())
 	}
 }
+
+func TestLoadResolvesHostNames(t *testing.T) {
+	url := startServer(t, NewServer())
+	cfg := quick(Target{"A", strings.Replace(url, "127.0.0.1", "localhost", 1)})
+	cfg.Requests = 10
+	lat := cellOf(t, mustLoad(t, cfg), "A", "1k")
+	if len(lat.SamplesNs) != 10 || lat.NewConnections != 10 {
+		t.Errorf("localhost target: %d samples, %d new connections, errors %v; want 10, 10", len(lat.SamplesNs), lat.NewConnections, lat.Errors)
+	}
+}

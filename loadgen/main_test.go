@@ -18,6 +18,10 @@ import (
 const serverProcessEnv = "MESHBENCH_TEST_SERVER_PROCESS"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(streamServerProcessEnv) != "" {
+		serveStreamsUntilStdinCloses()
+		return
+	}
 	if v := os.Getenv(serverProcessEnv); v != "" {
 		delay, err := time.ParseDuration(v)
 		if err != nil {

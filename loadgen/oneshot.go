@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
@@ -22,10 +24,15 @@ import (
 // The transport enforces the timeout itself, as a deadline on the
 // connection covering dial to last body byte, so the http.Client above it
 // needs none (a client timeout costs a timer and a goroutine per request).
+//
+// Host names are resolved once, on first use, as ab does: Go's resolver has
+// no cache, and a DNS query in every request (to a cluster's DNS server,
+// itself behind the network being measured) would be measured with it.
 type oneShotTransport struct {
 	dialer   net.Dialer
 	timeout  time.Duration
 	fallback http.RoundTripper
+	resolved sync.Map // host name → []netip.Addr, IPv4 first
 }
 
 var (
@@ -43,9 +50,7 @@ func (t *oneShotTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
-	d := t.dialer
-	d.Deadline = deadline
-	conn, err := d.DialContext(ctx, "tcp", hostPort(req))
+	conn, err := t.dial(ctx, req, deadline)
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +89,63 @@ func (t *oneShotTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-func hostPort(req *http.Request) string {
-	host, port := req.URL.Hostname(), req.URL.Port()
+// dial connects to the request's host, trying its addresses in turn.
+func (t *oneShotTransport) dial(ctx context.Context, req *http.Request, deadline time.Time) (net.Conn, error) {
+	d := t.dialer
+	d.Deadline = deadline
+	port := req.URL.Port()
 	if port == "" {
 		port = "80"
 	}
-	return net.JoinHostPort(host, port)
+	addrs, err := t.resolve(ctx, req.URL.Hostname())
+	if err != nil {
+		return nil, err
+	}
+	var first error
+	for _, a := range addrs {
+		conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(a.String(), port))
+		if err == nil {
+			return conn, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, first
+}
+
+// resolve returns host's addresses, looked up once per transport.
+func (t *oneShotTransport) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{ip}, nil
+	}
+	if v, ok := t.resolved.Load(host); ok {
+		return v.([]netip.Addr), nil
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return nil, err
+	}
+	if len(ips) == 0 {
+		return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+	}
+	for i := range ips {
+		ips[i] = ips[i].Unmap()
+	}
+	slices.SortStableFunc(ips, func(a, b netip.Addr) int {
+		switch {
+		case a.Is4() == b.Is4():
+			return 0
+		case a.Is4():
+			return -1
+		}
+		return 1
+	})
+	t.resolved.Store(host, ips)
+	return ips, nil
 }
 
 // oneShotBody closes the connection with the body.

@@ -25,8 +25,9 @@
 //     port; no pod carries that label.
 //   - ipblock: decoy i admits 198.18.x.y/32 (RFC 2544's benchmarking range, never a
 //     pod address) on the server port; the allow admits Target.ClientCIDR, which
-//     the run fills with the client pod's IP as a /32 (a CIDR covering the whole
-//     pod range would admit the probe too).
+//     a run fills with the client pod's IP as a /32 (a CIDR covering the whole
+//     pod range would admit the probe too). Without a ClientCIDR the allow
+//     admits the client pods by label, as in the ports shape.
 //   - namespace: decoy i admits client pods of a namespace labelled
 //     kubernetes.io/metadata.name=meshbench-decoy-<i> (none exists); the allow
 //     admits client pods of the benchmark namespace (namespaceSelector and

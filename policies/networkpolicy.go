@@ -17,12 +17,12 @@ const npPrefix = "np"
 type networkPolicyBuilder struct {
 	shape  Shape
 	t      Target
-	client string // ipblock: the client's CIDR
+	client string // ipblock: the client's CIDR, "" = admit the client by label
 }
 
 func newNetworkPolicyBuilder(s Shape, t Target) (*networkPolicyBuilder, error) {
 	b := &networkPolicyBuilder{shape: s, t: t}
-	if s == ShapeIPBlock {
+	if s == ShapeIPBlock && t.ClientCIDR != "" {
 		p, err := t.clientPrefix()
 		if err != nil {
 			return nil, err
@@ -56,6 +56,9 @@ func (b *networkPolicyBuilder) Allow() ([]*unstructured.Unstructured, error) {
 	switch b.shape {
 	case ShapeIPBlock:
 		from = networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: b.client}}
+		if b.client == "" {
+			from = networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: clientLabels()}}
+		}
 	case ShapeNamespace:
 		from = networkingv1.NetworkPolicyPeer{
 			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: b.t.Namespace}},

@@ -46,7 +46,7 @@ type Target struct {
 	Port      int    // the server port; 0 means DefaultPort
 
 	// ClientCIDR is the client's address range for the ipblock shape,
-	// typically the client pod's IP as a /32.
+	// typically the client pod's IP as a /32; "" admits the client by label.
 	ClientCIDR string
 	// ClientServiceAccount is the client pod's service account, the source of
 	// its mesh identity (Istio principal, Linkerd identity).
@@ -108,7 +108,7 @@ func (t Target) clientPrefix() (netip.Prefix, error) { return ParseClientCIDR(t.
 // range.
 func ParseClientCIDR(s string) (netip.Prefix, error) {
 	if s == "" {
-		return netip.Prefix{}, fmt.Errorf("client CIDR required for the ipblock shape, e.g. 10.244.1.7/32 (the client pod's IP)")
+		return netip.Prefix{}, fmt.Errorf("client CIDR empty: want an address or a CIDR, e.g. 10.244.1.7/32 (the client pod's IP)")
 	}
 	p, err := netip.ParsePrefix(s)
 	if err != nil {

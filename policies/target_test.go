@@ -83,7 +83,7 @@ func TestBuilderRejectsDecoysOutOfRange(t *testing.T) {
 			t.Errorf("Decoy(%d) accepted", i)
 		}
 	}
-	if _, err := NewBuilder(NetworkPolicy, ShapeIPBlock, Target{Namespace: "ns", RunID: "r"}); err == nil {
-		t.Error("ipblock without a client CIDR accepted")
+	if _, err := NewBuilder(NetworkPolicy, ShapeIPBlock, Target{Namespace: "ns", RunID: "r", ClientCIDR: "10.0.0.1/40"}); err == nil {
+		t.Error("ipblock with a bad client CIDR accepted")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
 	"github.com/meshbench/meshbench/meshes"
+	"github.com/meshbench/meshbench/policies"
 )
 
 // Config is one study.
@@ -85,6 +86,11 @@ func (c *Config) Validate() error {
 	}
 	if len(c.Load.Sizes) == 0 {
 		return fmt.Errorf("--sizes: want at least one size, e.g. .5k,1k,10k")
+	}
+	if c.Plan.Shape == policies.ShapeIPBlock {
+		// Each step's client is a new pod with a new address, unknown when
+		// the step's policies are written.
+		return fmt.Errorf("--shape ipblock: run cannot know the client pod's address before it starts; use it with meshbench generate --client-cidr")
 	}
 	if c.EnforceTimeout <= 0 {
 		return fmt.Errorf("--enforce-timeout %s: want a positive duration, e.g. 60s", c.EnforceTimeout)

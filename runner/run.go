@@ -14,6 +14,7 @@ import (
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
 	"github.com/meshbench/meshbench/meshes"
+	"github.com/meshbench/meshbench/policies"
 	"github.com/meshbench/meshbench/results"
 )
 
@@ -131,6 +132,16 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 	}
 	if err := meshes.Enrol(ctx, r.c.Kube, r.ns, mesh); err != nil {
 		return err
+	}
+	if mesh == meshes.IstioAmbient {
+		// Ambient's mTLS is opportunistic until PeerAuthentication says STRICT.
+		pa, err := policies.PeerAuthenticationStrict(r.cfg.Plan.Target())
+		if err != nil {
+			return err
+		}
+		if err := r.c.Apply(ctx, []*unstructured.Unstructured{pa}, cluster.ApplyOptions{}); err != nil {
+			return err
+		}
 	}
 	targetURL, controlURL, err := r.deployServers(ctx)
 	if err != nil {

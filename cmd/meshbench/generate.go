@@ -74,7 +74,7 @@ each is the default).`,
 	f.StringVarP(&plan.Namespace, "namespace", "n", "meshbench", "namespace of the objects")
 	f.StringVar(&plan.RunID, "run-id", "generate", "value of the meshbench.io/run label")
 	f.IntVar(&plan.Port, "port", policies.DefaultPort, "server port the allowing policy opens")
-	f.StringVar(&plan.ClientCIDR, "client-cidr", "", "client address or CIDR the ipblock shape admits, e.g. 10.244.1.7/32")
+	f.StringVar(&plan.ClientCIDR, "client-cidr", "", "client address or CIDR the ipblock shape admits, e.g. 10.244.1.7/32 (default: the client pods by label)")
 	f.StringVar(&plan.ClientServiceAccount, "client-service-account", policies.DefaultClientServiceAccount, "client's service account (Istio and Linkerd identities)")
 	f.StringVar(&plan.TrustDomain, "trust-domain", policies.DefaultTrustDomain, "mesh trust domain (Istio principals, Linkerd identities)")
 	f.StringVar(&plan.Waypoint, "waypoint", policies.DefaultWaypoint, "Istio waypoint Gateway the l7 shape targets")

@@ -239,3 +239,37 @@ func TestPodToPod(t *testing.T) {
 		t.Fatalf("client pod: exit %d, output %q; want the server to see the client's pod IP (%s)", code, out, want)
 	}
 }
+
+// BenchmarkPodNetworkSetup measures the agent's share of a pod start: the
+// netns, veth, addresses, routes and sysctls of one pod (Setup), and its
+// removal (Teardown), each through iproute2.
+func BenchmarkPodNetworkSetup(b *testing.B) {
+	requireNetns(b)
+	ipam, err := NewIPAM(testPodCIDR)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var setup, teardown time.Duration
+	for i := 0; i < b.N; i++ {
+		uid := fmt.Sprintf("bench-%d-%d", os.Getpid(), i)
+		addr, err := ipam.Allocate(uid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pn := NetworkFor(uid, addr)
+		start := time.Now()
+		if err := pn.Setup(ctx); err != nil {
+			b.Fatal(err)
+		}
+		setup += time.Since(start)
+		start = time.Now()
+		if err := pn.Teardown(ctx); err != nil {
+			b.Fatal(err)
+		}
+		teardown += time.Since(start)
+		ipam.Release(uid)
+	}
+	b.ReportMetric(float64(setup.Microseconds())/1000/float64(b.N), "ms-setup")
+	b.ReportMetric(float64(teardown.Microseconds())/1000/float64(b.N), "ms-teardown")
+}
