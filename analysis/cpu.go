@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/meshbench/meshbench/results"
 )
@@ -124,18 +125,32 @@ func buildCPU(sources []Source, o TableOptions) *CPUTable {
 		}
 	}
 	slices.SortStableFunc(order, func(a, b cpuKey) int { return cmp.Compare(rowIndex[a.row], rowIndex[b.row]) })
+	var short []string
 	for _, k := range order {
-		t.Rows = append(t.Rows, sums[k].finish())
-	}
-	for _, r := range t.Rows {
-		for _, n := range r.notes(sources) {
-			if !slices.Contains(t.Notes, n) {
-				t.Notes = append(t.Notes, n)
+		r := sums[k].finish()
+		if r.Seconds > 0 && r.Seconds < minCPUWindow {
+			if w := r.Label + " " + r.Measurement; !slices.Contains(short, w) {
+				short = append(short, w)
 			}
+			continue
 		}
+		t.Rows = append(t.Rows, r)
+	}
+	if len(short) > 0 {
+		t.Notes = append(t.Notes, fmt.Sprintf("cpu: not reported for %s: measured for less than %g s, too short for /proc/stat's 10 ms ticks (measure longer, e.g. more round trips)",
+			strings.Join(short, ", "), minCPUWindow))
+	}
+	t.Notes = append(t.Notes, cpuNotes(sources, rows)...)
+	if len(t.Rows) == 0 {
+		return nil
 	}
 	return t
 }
+
+// minCPUWindow is the shortest window, in seconds, whose CPU figures are
+// reported: /proc/stat counts in 10 ms ticks, so half a second is good to
+// about 2% of a core.
+const minCPUWindow = 0.5
 
 // add weighs f by its window's length.
 func (s *cpuSum) add(f *results.CPU, th *results.Throughput) {
@@ -191,22 +206,37 @@ func (s *cpuSum) finish() CPURow {
 	return r
 }
 
-// notes are the CPU figures' own notes (a Prometheus that failed mid-run).
-func (r CPURow) notes(sources []Source) []string {
-	var out []string
-	for _, d := range sources[r.key.src].Docs {
-		for i := range d.Cells {
-			c := &d.Cells[i]
-			k := rowKey{r.key.src, c.MeshLabel(), c.Step, c.Arm}
-			if k != r.key {
-				continue
-			}
-			for _, f := range cpuFigures(c) {
-				for _, n := range f.Notes {
-					out = append(out, fmt.Sprintf("cpu %s %s: %s", r.Label, measurementLabel(c), n))
+// cpuNotes are the CPU figures' own notes (a cgroup without CPU accounting,
+// a Prometheus that failed mid-run), each once with the number of
+// measurements it concerns.
+func cpuNotes(sources []Source, rows []MeasureRow) []string {
+	shown := map[rowKey]bool{}
+	for _, r := range rows {
+		shown[r.key] = true
+	}
+	count := map[string]int{}
+	var order []string
+	for si, src := range sources {
+		for _, d := range src.Docs {
+			for i := range d.Cells {
+				c := &d.Cells[i]
+				if !shown[rowKey{si, c.MeshLabel(), c.Step, c.Arm}] {
+					continue
+				}
+				for _, f := range cpuFigures(c) {
+					for _, n := range f.Notes {
+						if count[n] == 0 {
+							order = append(order, n)
+						}
+						count[n]++
+					}
 				}
 			}
 		}
+	}
+	var out []string
+	for _, n := range order {
+		out = append(out, fmt.Sprintf("cpu: %s (%d of the measurements)", n, count[n]))
 	}
 	return out
 }

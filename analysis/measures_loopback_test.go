@@ -97,19 +97,33 @@ func TestReportOfRealLoopbackMeasurements(t *testing.T) {
 		}
 	}
 
-	// Streams do not wait for answers, so the delay must show in the round
-	// trips only: the injected amount ±25%, by both modes.
+	// The round trips' overhead is the median comparison of exactly the
+	// cells measured, and the injected delay shows as a significant increase
+	// of at least half its size (timers overshoot on a busy machine; the
+	// ±25% calibration is loadgen's test).
 	for ci, col := range r.RTT.Columns {
 		d := r.RTT.Rows[1].Cells[ci].Overhead
-		if d == nil || !d.Significant || d.Diff < delay*3/4 || d.Diff > delay*5/4 {
-			t.Errorf("%s p50 at 100 vs 0: %+v; want +%v ±25%%, significant", col.Mode, d, delay)
+		var base, other []int64
+		for _, c := range doc.Cells {
+			if c.RTT != nil && c.RTT.Mode == col.Mode {
+				if c.Step == "0" {
+					base = c.RTT.SamplesNs
+				} else {
+					other = c.RTT.SamplesNs
+				}
+			}
+		}
+		if want := CompareMedian(base, other, testResamples...); d == nil || *d != want {
+			t.Errorf("%s p50 at 100 vs 0: %+v, want the comparison of the measured cells %+v", col.Mode, d, want)
+		}
+		if d == nil || !d.Significant || d.Diff < delay/2 {
+			t.Errorf("%s p50 at 100 vs 0: %+v; want a significant increase of about %v", col.Mode, d, delay)
 		}
 	}
 
 	perGbps := 0
 	sides := map[string]int{}
 	for _, row := range r.CPU.Rows {
-		sides[row.Side]++
 		if row.Busy <= 0 || row.CPUs < 1 || row.Seconds <= 0 {
 			t.Errorf("cpu row %s %s: busy %.2f of %d CPUs over %.2f s", row.Label, row.Measurement, row.Busy, row.CPUs, row.Seconds)
 		}
@@ -118,11 +132,16 @@ func TestReportOfRealLoopbackMeasurements(t *testing.T) {
 				t.Errorf("cpu row %s %s: no cores per Gbit/s", row.Label, row.Measurement)
 			}
 			perGbps++
+			sides[row.Side]++
 		}
 	}
-	// Both sides of 2 steps x (2 stream settings, rr, crr).
-	if perGbps != 8 || sides["client"] != 8 || sides["server"] != 8 {
-		t.Errorf("%d stream cpu rows, sides %v; want 8 stream rows and 8 rows per side", perGbps, sides)
+	// Both sides of 2 steps x 2 stream settings. The rr round trips took a
+	// few milliseconds, too short a window for /proc/stat, and say so.
+	if perGbps != 8 || sides["client"] != 4 || sides["server"] != 4 {
+		t.Errorf("%d stream cpu rows, sides %v; want 8, 4 per side", perGbps, sides)
+	}
+	if len(r.CPU.Notes) == 0 || !strings.Contains(r.CPU.Notes[0], "0 rr") || !strings.Contains(r.CPU.Notes[0], "not reported") {
+		t.Errorf("cpu notes %q; want the short round-trip windows named as not reported", r.CPU.Notes)
 	}
 	for _, f := range Formats {
 		if out := renderReport(t, r, f); !strings.Contains(out, "rr") || !strings.Contains(out, "crr") {

@@ -20,6 +20,7 @@ import (
 // kube-router in place. Down is not timed.
 func BenchmarkLabUp(b *testing.B) {
 	labtest.Requirements(b)
+	labtest.Lock(b)
 	opts := labtest.Options(b, b.TempDir())
 	ctx := context.Background()
 	for b.Loop() {

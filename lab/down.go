@@ -30,6 +30,18 @@ const defaultStopGrace = 5 * time.Second
 func Down(ctx context.Context, o Options) error {
 	o = o.withDefaults()
 	l := layout(o.StateDir)
+	if _, err := os.Stat(l.dir()); err == nil {
+		unlock, err := lockStateDir(ctx, l.dir())
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	return down(ctx, o, l)
+}
+
+// down is Down with the state dir locked by the caller.
+func down(ctx context.Context, o Options, l layout) error {
 	var errs []error
 
 	if err := stopProcesses(ctx, l, o); err != nil {

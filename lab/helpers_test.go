@@ -24,6 +24,7 @@ import (
 func startLab(t *testing.T) (*lab.Lab, lab.Options) {
 	t.Helper()
 	labtest.Requirements(t)
+	labtest.Lock(t)
 	opts := labtest.Options(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()

@@ -39,6 +39,18 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	l := layout(o.StateDir)
 	lab := &Lab{opts: o, l: l}
 
+	// A new state dir is created only once the host passed the checks.
+	if _, err := os.Stat(l.dir()); errors.Is(err, os.ErrNotExist) {
+		if err := preflight(ctx, l, o); err != nil {
+			return nil, err
+		}
+	}
+	unlock, err := lockStateDir(ctx, l.dir())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
 	if len(findProcesses(l)) > 0 {
 		if err := checkReady(ctx, l); err == nil {
 			o.step("lab already running at %s", l.dir())
@@ -46,12 +58,12 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 			return lab, nil
 		}
 		o.step("removing the remains of a lab that is not healthy at %s", l.dir())
-		if err := Down(ctx, o); err != nil {
+		if err := down(ctx, o, l); err != nil {
 			return nil, err
 		}
 	} else if _, err := os.Stat(l.hostMarker()); err == nil {
 		o.step("removing the remains of a lab at %s", l.dir())
-		if err := Down(ctx, o); err != nil {
+		if err := down(ctx, o, l); err != nil {
 			return nil, err
 		}
 	}
@@ -61,7 +73,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if err := start(ctx, l, o); err != nil {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
-		if derr := Down(stopCtx, o); derr != nil {
+		if derr := down(stopCtx, o, l); derr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up: %w", derr))
 		}
 		return nil, err

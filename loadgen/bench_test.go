@@ -40,7 +40,7 @@ var (
 // alike. The goal is a mean within 5% of the best peer.
 func BenchmarkPeers(b *testing.B) {
 	ctx := b.Context()
-	peers := []peer{floorPeer, meshbenchPeer, floorSysPeer}
+	peers := append([]peer{floorPeer, meshbenchPeer, meshbenchNetpollerPeer}, referencePeers...)
 	if bin, err := exec.LookPath("ab"); err == nil {
 		peers = append(peers, abPeer(bin))
 	} else {

@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,6 +125,12 @@ func TestRunThousandPoliciesCostNewConnectionsNotStreams(t *testing.T) {
 	doc, err := Run(context.Background(), c, cfg)
 	if err != nil {
 		t.Fatalf("run: %v", err)
+	}
+	// MESHBENCH_TEST_RESULTS keeps the document, e.g. to render it for the README.
+	if path := os.Getenv("MESHBENCH_TEST_RESULTS"); path != "" {
+		if err := doc.WriteFile(path); err != nil {
+			t.Error(err)
+		}
 	}
 	rep, err := analysis.BuildReport([]analysis.Source{{Docs: []*results.Document{doc}}}, analysis.TableOptions{})
 	if err != nil {

@@ -43,7 +43,9 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 	for _, run := range runs {
 		for _, a := range arms {
 			name := fmt.Sprintf("meshbench-%s-%d-%s", run.name, i, a.name)
-			doc, err := r.runClient(ctx, name, append([]string{run.command, "--target", a.addr}, run.args...), run.expected)
+			// A new pod waits until the policy engine admits it, as the latency client does.
+			args := append([]string{run.command, "--target", a.addr, "--wait-reachable", "60s"}, run.args...)
+			doc, err := r.runClient(ctx, name, args, run.expected)
 			if err != nil {
 				return nil, err
 			}

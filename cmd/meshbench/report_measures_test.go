@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/meshbench/meshbench/loadgen"
 )
 
 // report renders what `meshbench stream` and `meshbench rtt` measured on a
@@ -52,10 +58,37 @@ func TestRunMeasureBadInputExitsTwo(t *testing.T) {
 		{"run", "--measure", "throughput", "--streams", "1,0"},
 		{"run", "--measure", "throughput", "--stream-duration", "0s"},
 		{"run", "--measure", "rtt", "--rtt-requests", "0"},
+		{"run", "--measure", "throughput", "--plot", "x.png"},
 	} {
 		code, _, stderr := runResultsCLI(t, append(args, "--kubeconfig", filepath.Join(t.TempDir(), "none"))...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 0 || !strings.Contains(stderr, "--") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming the flag", args, code, stderr)
 		}
+	}
+}
+
+// --wait-reachable retries a stream server that is not reachable yet (a new
+// pod the policy engine has not admitted): rtt succeeds once it listens.
+func TestRTTWaitsForAServerThatComesLater(t *testing.T) {
+	port := freePort(t)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		t.Cleanup(cancel)
+		go loadgen.NewStreamServer().Serve(ctx, ln)
+	}()
+	out := filepath.Join(t.TempDir(), "rr.json")
+	if code, stderr := run(t, "rtt", "--target", addr, "--requests", "50", "--warmup", "1", "--no-cpu", "--no-server-cpu", "--wait-reachable", "10s", "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	closed := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
+	if code, _ := run(t, "rtt", "--target", closed, "--requests", "5", "--wait-reachable", "300ms"); code != 2 {
+		t.Errorf("a server that never comes: exit %d, want 2", code)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,7 @@ func newRTTCmd() *cobra.Command {
 	var (
 		target, mode, size, timeout, output string
 		requests, warmup                    int
+		waitReachable                       time.Duration
 		cpuFlags                            cpuFlags
 	)
 	cmd := &cobra.Command{
@@ -55,7 +57,7 @@ ping takes a path the application's traffic never takes.`,
 			if cfg.Timeout, err = parseSeconds("--timeout", timeout, false); err != nil {
 				return err
 			}
-			if err := checkStreamTarget(cmd.Context(), "--target", target); err != nil {
+			if err := checkStreamTarget(cmd.Context(), "--target", target, waitReachable); err != nil {
 				return err
 			}
 			if cfg.CPU, err = cpuFlags.options(cmd.Context()); err != nil {
@@ -88,6 +90,7 @@ ping takes a path the application's traffic never takes.`,
 	f.IntVar(&warmup, "warmup", 100, "round trips before measuring, discarded")
 	f.StringVar(&size, "size", "1", "bytes of each request and each response, e.g. 1, 1Ki")
 	f.StringVar(&timeout, "timeout", "5s", "limit for one round trip or connect")
+	f.DurationVar(&waitReachable, "wait-reachable", 0, waitReachableHelp)
 	f.StringVarP(&output, "output", "o", "", "write the results document to FILE ('-' for stdout; the report then goes to stderr)")
 	cpuFlags.register(f)
 	return cmd

@@ -82,6 +82,9 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err := cfg.Measures.Validate(); err != nil {
 				return usageErr(err)
 			}
+			if table.plot != "" && !cfg.Measures.Latency {
+				return usagef("--plot %q: the plot draws request latency; add latency to --measure", table.plot)
+			}
 			if cfg.Meshes, err = meshes.ParseMeshes(meshList); err != nil {
 				return usagef("--mesh %q: %v", meshList, err)
 			}

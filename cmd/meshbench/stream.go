@@ -22,6 +22,7 @@ func newStreamCmd() *cobra.Command {
 	var (
 		target, duration, omit, interval, writeSize, streams, output string
 		parallel                                                     int
+		waitReachable                                                time.Duration
 		reverse                                                      bool
 		cpuFlags                                                     cpuFlags
 	)
@@ -67,7 +68,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			} else if parallel < 1 {
 				return usagef("--parallel %d: want a number of connections of at least 1", parallel)
 			}
-			if err := checkStreamTarget(cmd.Context(), "--target", target); err != nil {
+			if err := checkStreamTarget(cmd.Context(), "--target", target, waitReachable); err != nil {
 				return err
 			}
 			cpuOpts, err := cpuFlags.options(cmd.Context())
@@ -112,6 +113,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 	f.StringVarP(&omit, "omit", "O", "0", "leave the first seconds out of every figure (slow start), e.g. 1 or 500ms")
 	f.StringVarP(&writeSize, "write-size", "l", "128Ki", "bytes per write, e.g. 128Ki (iperf3's 128K), 1Mi")
 	f.StringVarP(&interval, "interval", "i", "1s", "seconds between interval reports")
+	f.DurationVar(&waitReachable, "wait-reachable", 0, waitReachableHelp)
 	f.StringVarP(&output, "output", "o", "", "write the results document to FILE ('-' for stdout; the report then goes to stderr)")
 	cpuFlags.register(f)
 	return cmd
@@ -152,16 +154,30 @@ func parseCounts(v string) ([]int, error) {
 }
 
 // checkStreamTarget makes an unreachable or wrong target bad input, found
-// before anything is measured.
-func checkStreamTarget(ctx context.Context, flag, target string) error {
+// before anything is measured. It retries for wait: a pod that has just
+// started may not be admitted by the policy engine yet.
+func checkStreamTarget(ctx context.Context, flag, target string, wait time.Duration) error {
 	if target == "" {
 		return usagef("%s: required, HOST:PORT of a `meshbench serve --stream-port` server", flag)
 	}
-	if _, err := loadgen.QueryStreamSession(ctx, target, 0, 3*time.Second); err != nil {
-		return usagef("%s %q: not a reachable stream server (%v); want HOST:PORT of `meshbench serve --stream-port`", flag, target, err)
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := loadgen.QueryStreamSession(ctx, target, 0, 3*time.Second)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return usagef("%s %q: not a reachable stream server (%v); want HOST:PORT of `meshbench serve --stream-port`", flag, target, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return nil
 }
+
+// waitReachableHelp is the help of --wait-reachable in stream and rtt.
+const waitReachableHelp = "retry reaching the target this long before it counts as unreachable (a new pod may not be admitted yet)"
 
 // outputs decides where the document and the human report go: the report
 // moves to stderr when the document takes stdout.

@@ -45,3 +45,16 @@ func unlock() {
 		lockFile = nil
 	}
 }
+
+// Lock takes the machine-wide lab lock for a test or benchmark that runs a
+// lab of its own rather than through Up, and releases it when that test ends
+// (after cleanups registered later, such as the lab's down). A lock this
+// process already holds is left to its holder.
+func Lock(t testing.TB) {
+	t.Helper()
+	if lockFile != nil {
+		return
+	}
+	lock(t)
+	t.Cleanup(unlock)
+}
