@@ -111,6 +111,9 @@ Ctrl-C or a failure removes everything the run created.`,
 			}
 			cfg.Namespace = cf.namespace(cmd.Flags())
 			cfg.Log = os.Stderr
+			if isTerminal(os.Stderr) {
+				cfg.Progress = os.Stderr
+			}
 			if resultFile == "" {
 				resultFile = "meshbench-" + cfg.RunID + ".json"
 			}
