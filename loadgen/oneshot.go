@@ -136,13 +136,14 @@ func portNumber(p string) uint16 {
 }
 
 func (t *oneShotTransport) dialAddr(ctx context.Context, addr netip.AddrPort, deadline time.Time) (conn, func() bool, error) {
-	if pollSupported && !t.netpoller && t.polled.Add(1) <= maxPolled {
+	usePoll := pollSupported && !t.netpoller && addr.Addr().Zone() == "" // pollConn takes no IPv6 zones
+	if usePoll && t.polled.Add(1) <= maxPolled {
 		c, err := dialPoll(ctx, addr, deadline, func() { t.polled.Add(-1) })
 		if err != nil {
 			return nil, nil, err
 		}
 		return c, func() bool { return true }, nil
-	} else if pollSupported && !t.netpoller {
+	} else if usePoll {
 		t.polled.Add(-1)
 	}
 	d := t.dialer
