@@ -6,6 +6,8 @@
 #   make test    everything a fresh clone needs (Debian packages, Go modules,
 #                the lab's binaries), then every test
 #   make bench   benchmarks, printed as ratios measured side by side
+#   make demo    the main job on the embedded lab: lab up, the Romana study
+#                (NetworkPolicy steps × response sizes), the table, lab down
 
 GO       ?= go
 BIN      := $(CURDIR)/bin
@@ -13,7 +15,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/meshbench/meshbench/results.Version=$(VERSION)
 export PATH := $(BIN):$(PATH)
 
-.PHONY: build deps lab test test-short bench clean fmt vet
+.PHONY: build deps lab test test-short bench demo clean fmt vet
 
 build:
 	@mkdir -p $(BIN)
@@ -58,6 +60,14 @@ test-short:
 
 bench: deps build lab
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+# demo runs `meshbench run` on the lab; DEMO_FLAGS changes the study, e.g.
+#   make demo DEMO_FLAGS="--policies 0,100,1000 --sizes .5k --requests 1000"
+DEMO_FLAGS ?= --policies 0,10,50,100,200 --sizes .5k,1k,10k,100k,1M
+demo: deps build lab
+	$(BIN)/meshbench lab up
+	KUBECONFIG=$$($(BIN)/meshbench lab kubeconfig) $(BIN)/meshbench run $(DEMO_FLAGS); \
+	  rc=$$?; $(BIN)/meshbench lab down; exit $$rc
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

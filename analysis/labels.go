@@ -34,12 +34,14 @@ func SourceLabels(paths []string, docs []*results.Document, given []string) []st
 	return labels
 }
 
-// singleMesh is the mesh label of every latency cell of d, or "" when they differ.
+// singleMesh is the mesh label of every latency cell of d (of every cell
+// when it has no latency cells), or "" when they differ.
 func singleMesh(d *results.Document) string {
 	mesh := ""
+	latency := hasCells([]Source{{Docs: []*results.Document{d}}}, func(c *results.Cell) bool { return c.Latency != nil })
 	for i := range d.Cells {
 		c := &d.Cells[i]
-		if c.Latency == nil {
+		if latency && c.Latency == nil {
 			continue
 		}
 		if mesh != "" && c.MeshLabel() != mesh {

@@ -299,3 +299,16 @@ func asInput(err error, ie **InputError) bool {
 	*ie = e
 	return ok
 }
+
+// compare names a file of streams and round trips by its mesh, as it does a
+// file of latency cells.
+func TestSourceLabelsOfMeasureDocuments(t *testing.T) {
+	a, b := measuresDocument(), measuresDocument()
+	for i := range b.Cells {
+		b.Cells[i].Mesh = "istio-ambient"
+	}
+	got := SourceLabels([]string{"x/a.json", "x/b.json"}, []*results.Document{a, b}, nil)
+	if got[0] != "none" || got[1] != "istio-ambient" {
+		t.Errorf("labels %v, want none and istio-ambient", got)
+	}
+}

@@ -146,6 +146,9 @@ func (t *ThroughputTable) section() section {
 		},
 		notes: t.Notes,
 	}
+	for _, l := range t.Settings {
+		s.heading = append(s.heading, "Streams: "+l+".")
+	}
 	grid := func(title string, value func(r ThroughputRow, c ThroughputCell) string) block {
 		b := block{title: title, header: []string{t.RowTitle}}
 		for _, c := range t.Columns {

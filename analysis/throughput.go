@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -16,15 +17,18 @@ import (
 // steps or configurations, columns the stream settings (parallel
 // connections and direction).
 type ThroughputTable struct {
-	RowTitle   string          `json:"rowTitle"`
-	Arm        string          `json:"arm,omitempty"`
-	Baseline   string          `json:"baseline"`
-	Confidence float64         `json:"confidence"`
-	Columns    []StreamColumn  `json:"columns"`
-	Rows       []ThroughputRow `json:"rows"`
-	Notes      []string        `json:"notes,omitempty"`
-	baseMatch  bool            // the asked baseline named one of the rows
-	cells      map[streamKey]*rateSet
+	RowTitle   string         `json:"rowTitle"`
+	Arm        string         `json:"arm,omitempty"`
+	Baseline   string         `json:"baseline"`
+	Confidence float64        `json:"confidence"`
+	Columns    []StreamColumn `json:"columns"`
+	// Settings describe how the streams ran (measured time, omitted start,
+	// write size), one line per distinct setting.
+	Settings  []string        `json:"settings,omitempty"`
+	Rows      []ThroughputRow `json:"rows"`
+	Notes     []string        `json:"notes,omitempty"`
+	baseMatch bool            // the asked baseline named one of the rows
+	cells     map[streamKey]*rateSet
 }
 
 // StreamColumn is one stream setting.
@@ -119,6 +123,10 @@ func buildThroughput(sources []Source, o TableOptions, confidence float64) *Thro
 			t.cells[k] = s
 		}
 		s.repeats++
+		setting := fmt.Sprintf("%v measured per repeat after %v omitted, %s writes", roughly(th.Duration), th.Omit, cmp.Or(kc.cell.SizeLabel, fmt.Sprint(th.WriteSize)))
+		if !slices.Contains(t.Settings, setting) {
+			t.Settings = append(t.Settings, setting)
+		}
 		for _, bps := range th.IntervalsBps {
 			s.rates = append(s.rates, bps/1e9)
 		}
@@ -265,4 +273,13 @@ func welch(base, other []float64, confidence float64) *RateDifference {
 	}
 	d.Significant = d.CILow > 0 || d.CIHigh < 0
 	return d
+}
+
+// roughly rounds a measured window for display: the windows of one setting
+// differ by milliseconds.
+func roughly(d time.Duration) time.Duration {
+	if d >= 2*time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(100 * time.Millisecond)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/meshbench/meshbench/results"
@@ -17,6 +18,11 @@ func (c *Client) Facts(ctx context.Context) (*results.Cluster, error) {
 	}
 	out := &results.Cluster{KubernetesVersion: v.GitVersion}
 	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if apierrors.IsForbidden(err) {
+		// A namespace-scoped user may not list nodes; the run goes on
+		// without them (the placement then defaults to same-node).
+		return out, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
 	}

@@ -116,7 +116,9 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 	})
 
 	const requests = 10
-	args := []string{"load", "--sizes", "100", "-n", fmt.Sprint(requests), "--warmup", "1", "--rounds", "1", "--rate", "50", "-o", "-"}
+	args := []string{"load", "--sizes", "100", "-n", fmt.Sprint(requests), "--warmup", "1", "--rounds", "1", "--rate", "50", "-o", "-",
+		// kube-proxy writes a new Service's rules a moment after it exists.
+		"--wait-reachable", "30s"}
 	for i, p := range pods {
 		args = append(args, "-t", fmt.Sprintf("pod%d=http://%s:8080", i, p.Status.PodIP))
 	}

@@ -18,6 +18,10 @@ const (
 	targetHeader = "X-Meshbench-Target" // the index of the request's target
 )
 
+// useNetpoller sends every one-shot request through Go's netpoller instead
+// of pollConn; the peer benchmark sets it to compare the two.
+var useNetpoller = false
+
 // newTransport returns the transport every window shares. With keep-alive
 // off each request dials a new TCP connection and closes it after the
 // response, as the Romana study did (see oneShotTransport); with keep-alive
@@ -34,7 +38,7 @@ func newTransport(keepAlive bool, timeout time.Duration) http.RoundTripper {
 		return &timeoutTransport{base: pooled, timeout: timeout}
 	}
 	// No TCP keep-alive probes on one-request connections.
-	return &oneShotTransport{dialer: net.Dialer{KeepAlive: -1}, timeout: timeout, fallback: pooled}
+	return &oneShotTransport{dialer: net.Dialer{KeepAlive: -1}, timeout: timeout, fallback: pooled, netpoller: useNetpoller}
 }
 
 // hitLog records, per request in flight (by vegeta's sequence number),

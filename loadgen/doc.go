@@ -32,8 +32,10 @@
 // workers and times each hit, from before the dial to the last body byte.
 // The transport under it is meshbench's own (passed with vegeta.Client, the
 // last option): with keep-alive off it dials, writes and reads each request
-// on the worker's goroutine (see oneShotTransport), and it counts body bytes
-// while draining them, so no body is kept or copied. Each vegeta Result is
+// on the worker's goroutine, waiting in poll(2) on the worker's thread rather
+// than on Go's netpoller (see oneShotTransport and pollConn), and it counts
+// body bytes while draining them, so no body is kept or copied. Host names
+// are resolved once, so no DNS query falls inside a measured request. Each vegeta Result is
 // read for its duration, status and error and dropped at once; a cell keeps
 // only its samples, 8 bytes per request.
 //

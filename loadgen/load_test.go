@@ -333,3 +333,20 @@ func TestLoadResolvesHostNames(t *testing.T) {
 		t.Errorf("localhost target: %d samples, %d new connections, errors %v; want 10, 10", len(lat.SamplesNs), lat.NewConnections, lat.Errors)
 	}
 }
+
+func TestLoadOverIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { NewServer().Serve(ctx, ln); close(done) }()
+	defer func() { cancel(); <-done }()
+	cfg := quick(Target{"A", "http://" + ln.Addr().String()})
+	cfg.Requests = 10
+	lat := cellOf(t, mustLoad(t, cfg), "A", "1k")
+	if len(lat.SamplesNs) != 10 || lat.NewConnections != 10 {
+		t.Errorf("[::1]: %d samples, %d new connections, errors %v; want 10, 10", len(lat.SamplesNs), lat.NewConnections, lat.Errors)
+	}
+}

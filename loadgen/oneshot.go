@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +35,10 @@ type oneShotTransport struct {
 	timeout  time.Duration
 	fallback http.RoundTripper
 	resolved sync.Map // host name → []netip.Addr, IPv4 first
+	polled   atomic.Int64
+	// netpoller makes every connection go through Go's netpoller (for
+	// comparison; see pollConn).
+	netpoller bool
 }
 
 var (
@@ -50,13 +56,10 @@ func (t *oneShotTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
-	conn, err := t.dial(ctx, req, deadline)
+	conn, stop, err := t.dial(ctx, req, deadline)
 	if err != nil {
 		return nil, err
 	}
-	conn.SetDeadline(deadline)
-	// Cancelling the request (the client's timeout does) aborts any I/O.
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	fail := func(err error) (*http.Response, error) {
 		stop()
 		conn.Close()
@@ -89,23 +92,33 @@ func (t *oneShotTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// dial connects to the request's host, trying its addresses in turn.
-func (t *oneShotTransport) dial(ctx context.Context, req *http.Request, deadline time.Time) (net.Conn, error) {
-	d := t.dialer
-	d.Deadline = deadline
+// conn is what a one-shot request needs of its connection.
+type conn interface {
+	io.ReadWriter
+	Close() error
+}
+
+// maxPolled bounds the requests in flight on pollConns, each holding an OS
+// thread while it waits; more (a hung target at a high rate) go through the
+// netpoller.
+const maxPolled = 64
+
+// dial connects to the request's host, trying its addresses in turn. The
+// returned stop ends the connection's watch on the request's context.
+func (t *oneShotTransport) dial(ctx context.Context, req *http.Request, deadline time.Time) (conn, func() bool, error) {
 	port := req.URL.Port()
 	if port == "" {
 		port = "80"
 	}
 	addrs, err := t.resolve(ctx, req.URL.Hostname())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var first error
 	for _, a := range addrs {
-		conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(a.String(), port))
+		c, stop, err := t.dialAddr(ctx, netip.AddrPortFrom(a, portNumber(port)), deadline)
 		if err == nil {
-			return conn, nil
+			return c, stop, nil
 		}
 		if first == nil {
 			first = err
@@ -114,7 +127,35 @@ func (t *oneShotTransport) dial(ctx context.Context, req *http.Request, deadline
 			break
 		}
 	}
-	return nil, first
+	return nil, nil, first
+}
+
+func portNumber(p string) uint16 {
+	n, _ := strconv.ParseUint(p, 10, 16)
+	return uint16(n)
+}
+
+func (t *oneShotTransport) dialAddr(ctx context.Context, addr netip.AddrPort, deadline time.Time) (conn, func() bool, error) {
+	usePoll := pollSupported && !t.netpoller && addr.Addr().Zone() == "" // pollConn takes no IPv6 zones
+	if usePoll && t.polled.Add(1) <= maxPolled {
+		c, err := dialPoll(ctx, addr, deadline, func() { t.polled.Add(-1) })
+		if err != nil {
+			return nil, nil, err
+		}
+		return c, func() bool { return true }, nil
+	} else if usePoll {
+		t.polled.Add(-1)
+	}
+	d := t.dialer
+	d.Deadline = deadline
+	c, err := d.DialContext(ctx, "tcp", addr.String())
+	if err != nil {
+		return nil, nil, err
+	}
+	c.SetDeadline(deadline)
+	// Cancelling the request (the client's timeout does) aborts any I/O.
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Unix(1, 0)) })
+	return c, stop, nil
 }
 
 // resolve returns host's addresses, looked up once per transport.
@@ -151,7 +192,7 @@ func (t *oneShotTransport) resolve(ctx context.Context, host string) ([]netip.Ad
 // oneShotBody closes the connection with the body.
 type oneShotBody struct {
 	io.ReadCloser
-	conn net.Conn
+	conn conn
 	br   *bufio.Reader
 	stop func() bool
 	once sync.Once

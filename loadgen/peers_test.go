@@ -49,6 +49,9 @@ func (r *peerRound) summarize() {
 	r.p99 = time.Duration(sorted[(len(sorted)*99+99)/100-1]) // nearest rank
 }
 
+// referencePeers are further floors, added where they can run.
+var referencePeers []peer
+
 // meshbenchPeer is meshbench's own load (vegeta, keep-alive off).
 var meshbenchPeer = peer{name: "meshbench", run: func(ctx context.Context, u string, n int, rate float64) (peerRound, error) {
 	sizes, _ := ParseSizes([]string{".5k"})
@@ -61,6 +64,14 @@ var meshbenchPeer = peer{name: "meshbench", run: func(ctx context.Context, u str
 		return peerRound{}, fmt.Errorf("errors: %v", lat.Errors)
 	}
 	return peerRound{samples: lat.SamplesNs}, nil
+}}
+
+// meshbenchNetpollerPeer is meshbench's load with every connection on Go's
+// netpoller (no pollConn), to show what pollConn saves.
+var meshbenchNetpollerPeer = peer{name: "meshbench-netpoller", note: "without pollConn", run: func(ctx context.Context, u string, n int, rate float64) (peerRound, error) {
+	useNetpoller = true
+	defer func() { useNetpoller = false }()
+	return meshbenchPeer.run(ctx, u, n, rate)
 }}
 
 // floorPeer is the least a client can do: dial, write one request, read to

@@ -45,6 +45,9 @@ type Config struct {
 	Keep bool
 	// Log receives progress lines (nil: none).
 	Log io.Writer
+	// Progress, when set (a terminal), shows a bar with the step measured
+	// and the ETA of the study; Log's lines then print above it.
+	Progress io.Writer
 
 	// omit drops objects from every step: a test leaves out the allowing
 	// policy to prove that the others do not admit the client.

@@ -22,6 +22,7 @@ import (
 type run struct {
 	cfg       Config
 	c         *cluster.Client
+	prog      *progress
 	ns        string
 	placement cluster.Placement
 	doc       *results.Document
@@ -101,6 +102,9 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 			}
 		}()
 	}
+	r.prog = newProgress(ctx, cfg.Progress, time.Duration(len(cfg.Meshes)*len(cfg.Plan.Steps))*cfg.Load.expected())
+	defer r.prog.close()
+	r.cfg.Log = r.prog.writer(cfg.Log)
 	for _, mesh := range cfg.Meshes {
 		r.setNamespace(mesh)
 		if err := r.measureMesh(ctx, mesh); err != nil {

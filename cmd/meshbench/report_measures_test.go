@@ -58,6 +58,7 @@ func TestRunMeasureBadInputExitsTwo(t *testing.T) {
 		{"run", "--measure", "throughput", "--streams", "1,0"},
 		{"run", "--measure", "throughput", "--stream-duration", "0s"},
 		{"run", "--measure", "rtt", "--rtt-requests", "0"},
+		{"run", "--measure", "throughput", "--plot", "x.png"},
 	} {
 		code, _, stderr := runResultsCLI(t, append(args, "--kubeconfig", filepath.Join(t.TempDir(), "none"))...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 0 || !strings.Contains(stderr, "--") {

@@ -82,6 +82,9 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err := cfg.Measures.Validate(); err != nil {
 				return usageErr(err)
 			}
+			if table.plot != "" && !cfg.Measures.Latency {
+				return usagef("--plot %q: the plot draws request latency; add latency to --measure", table.plot)
+			}
 			if cfg.Meshes, err = meshes.ParseMeshes(meshList); err != nil {
 				return usagef("--mesh %q: %v", meshList, err)
 			}
@@ -108,6 +111,9 @@ Ctrl-C or a failure removes everything the run created.`,
 			}
 			cfg.Namespace = cf.namespace(cmd.Flags())
 			cfg.Log = os.Stderr
+			if isTerminal(os.Stderr) {
+				cfg.Progress = os.Stderr
+			}
 			if resultFile == "" {
 				resultFile = "meshbench-" + cfg.RunID + ".json"
 			}

@@ -137,9 +137,11 @@ func TestAgentRestartTakesPodsOver(t *testing.T) {
 		}
 		return false
 	})
-	if _, err := cs.CoordinationV1().Leases("kube-node-lease").Get(ctx, testNodeName, metav1.GetOptions{}); err != nil {
-		t.Fatalf("the node's Lease: %v", err)
-	}
+	// The Lease is renewed on its own tick, a moment after the Node's status.
+	waitFor(ctx, t, "the test node's Lease", func() bool {
+		_, err := cs.CoordinationV1().Leases("kube-node-lease").Get(ctx, testNodeName, metav1.GetOptions{})
+		return err == nil
+	})
 	keep := create(ctx, t, cs, ns, servePod("keep", testNodeName))
 	gone := create(ctx, t, cs, ns, servePod("gone", testNodeName))
 	keep = waitPod(ctx, t, cs, ns, keep.Name, "Ready", runningReady)
