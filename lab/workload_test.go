@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"testing"
 	"time"
 
@@ -106,6 +107,14 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 		t.Fatalf("both pods have IP %s", pods[0].Status.PodIP)
 	}
 
+	// kube-proxy programs the Service a moment after its endpoints exist; a
+	// connection tried before that is tracked un-NATed and its retries never
+	// reach a pod. Wait until the host reaches the ClusterIP.
+	svcURL := fmt.Sprintf("http://%s:8080/healthz", svc.Spec.ClusterIP)
+	waitFor(ctx, t, "kube-proxy to program the Service", func() bool {
+		return httpGetOK(ctx, svcURL)
+	})
+
 	const requests = 10
 	args := []string{"load", "--sizes", "100", "-n", fmt.Sprint(requests), "--warmup", "1", "--rounds", "1", "--rate", "50", "-o", "-",
 		// kube-proxy writes a new Service's rules a moment after it exists.
@@ -125,10 +134,11 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var phase corev1.PodPhase
+	var last *corev1.Pod
 	waitFor(ctx, t, "the client pod to finish", func() bool {
 		p, err := cs.CoreV1().Pods(ns).Get(ctx, "client", metav1.GetOptions{})
 		if err == nil {
-			phase = p.Status.Phase
+			phase, last = p.Status.Phase, p
 		}
 		return phase == corev1.PodSucceeded || phase == corev1.PodFailed
 	})
@@ -137,7 +147,7 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 		t.Fatalf("GetLogs of the client pod: %v", err)
 	}
 	if phase != corev1.PodSucceeded {
-		t.Fatalf("client pod %s; its logs:\n%s", phase, logs)
+		t.Fatalf("client pod %s (status %+v); its logs:\n%s", phase, last.Status.ContainerStatuses, logs)
 	}
 	start := bytes.IndexByte(logs, '{')
 	if start < 0 {
@@ -242,6 +252,22 @@ func startRolePods(ctx context.Context, t testing.TB, cs kubernetes.Interface, n
 		out = append(out, waitPodRunning(ctx, t, cs, ns, role))
 	}
 	return out[0], out[1], out[2]
+}
+
+// httpGetOK reports whether one GET from the host answers 200.
+func httpGetOK(ctx context.Context, url string) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 func podReady(p *corev1.Pod) bool {
