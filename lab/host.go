@@ -55,7 +55,12 @@ func setupHost(ctx context.Context, l layout) error {
 			return err
 		}
 	}
-	return nil
+	// Service addresses lead into the lab's own interface: the host's
+	// connections to a ClusterIP then leave from the node IP, and one made
+	// before kube-proxy has written its rules stays on this host instead of
+	// going out of the default route. The route goes with the interface.
+	_, err := run(ctx, "ip", "route", "replace", ServiceCIDR, "dev", NodeInterface, "src", NodeIP)
+	return err
 }
 
 // restoreIPForward puts net.ipv4.ip_forward back to what it was before up.

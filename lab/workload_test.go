@@ -107,18 +107,13 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 		t.Fatalf("both pods have IP %s", pods[0].Status.PodIP)
 	}
 
-	// kube-proxy programs the Service a moment after its endpoints exist; a
-	// connection tried before that is tracked un-NATed and its retries never
-	// reach a pod. Wait until the host reaches the ClusterIP.
-	svcURL := fmt.Sprintf("http://%s:8080/healthz", svc.Spec.ClusterIP)
-	waitFor(ctx, t, "kube-proxy to program the Service", func() bool {
-		return httpGetOK(ctx, svcURL)
-	})
+	// kube-proxy programs the Service a moment after its endpoints exist;
+	// the client below waits for that (--wait-reachable).
 
 	const requests = 10
 	args := []string{"load", "--sizes", "100", "-n", fmt.Sprint(requests), "--warmup", "1", "--rounds", "1", "--rate", "50", "-o", "-",
 		// kube-proxy writes a new Service's rules a moment after it exists.
-		"--wait-reachable", "30s"}
+		"--wait-reachable", "2m"}
 	for i, p := range pods {
 		args = append(args, "-t", fmt.Sprintf("pod%d=http://%s:8080", i, p.Status.PodIP))
 	}
