@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"testing"
 	"time"
 
@@ -247,22 +246,6 @@ func startRolePods(ctx context.Context, t testing.TB, cs kubernetes.Interface, n
 		out = append(out, waitPodRunning(ctx, t, cs, ns, role))
 	}
 	return out[0], out[1], out[2]
-}
-
-// httpGetOK reports whether one GET from the host answers 200.
-func httpGetOK(ctx context.Context, url string) bool {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 func podReady(p *corev1.Pod) bool {

@@ -13,11 +13,4 @@ func TestMain(m *testing.M) { os.Exit(labtest.Main(m)) }
 
 // labClient connects to the lab, starting it if needed; it skips (fails
 // under CI=true) where the lab cannot run.
-func labClient(tb testing.TB) *cluster.Client {
-	tb.Helper()
-	c, err := cluster.New(labtest.RESTConfig(tb, labtest.Up(tb)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
+func labClient(tb testing.TB) *cluster.Client { return labtest.ClusterClient(tb) }

@@ -30,6 +30,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/lab"
 )
 
@@ -200,4 +201,15 @@ func trimNewline(p []byte) string {
 		return string(p[:n-1])
 	}
 	return string(p)
+}
+
+// ClusterClient is meshbench's cluster client for the lab's admin, for tests
+// of the packages that drive a run.
+func ClusterClient(t testing.TB) *cluster.Client {
+	t.Helper()
+	c, err := cluster.New(RESTConfig(t, Up(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
