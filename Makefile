@@ -1,8 +1,9 @@
 # meshbench — build, test, benchmark.
 #
 #   make build   the meshbench binary in ./bin
-#   make lab     the lab's kube-apiserver, kube-scheduler, kube-controller-manager,
-#                kube-proxy and kube-router in ./bin (built once, then reused)
+#   make lab     everything `meshbench lab up` needs in ./bin: meshbench, the lab's
+#                kube-apiserver, kube-scheduler, kube-controller-manager, kube-proxy
+#                and kube-router, and the CNI plugins (built once, then reused)
 #   make test    everything a fresh clone needs (Debian packages, Go modules,
 #                the lab's binaries), then every test
 #   make bench   benchmarks, printed as ratios measured side by side
@@ -33,12 +34,28 @@ K8S_VERSION    := $(shell awk '$$1 == "k8s.io/kubernetes" && $$2 ~ /^v/ {print $
 ROUTER_VERSION := $(shell awk '$$1 == "github.com/cloudnativelabs/kube-router/v2" && $$2 ~ /^v/ {print $$2; exit}' lab/components/go.mod)
 LAB_LDFLAGS    := -s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$(ROUTER_VERSION) $(foreach v,gitVersion=$(K8S_VERSION) gitMajor=$(word 2,$(subst ., ,$(K8S_VERSION:v%=x.%))) gitMinor=$(word 3,$(subst ., ,$(K8S_VERSION:v%=x.%))) gitTreeState=clean,-X k8s.io/component-base/version.$(v))
 
-lab: $(LAB_BINS)
+# The CNI plugins the node agents call through libcni, from the reference
+# plugins module at a pinned version (go install builds them with that
+# module's own go.mod).
+CNI_PLUGINS_VERSION := v1.10.0
+CNI_PLUGINS         := main/ptp ipam/host-local main/loopback
+CNI_STAMP           := $(BIN)/.cni-plugins-$(CNI_PLUGINS_VERSION)
+
+lab: build $(LAB_BINS) $(CNI_STAMP)
 
 $(LAB_BINS) &: $(LAB_SOURCES)
 	@mkdir -p $(BIN)
+	@echo "make lab: building kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy (k8s.io/kubernetes $(K8S_VERSION)) and kube-router $(ROUTER_VERSION) in one go build."
+	@echo "make lab: the first build takes about 30 minutes on 2 cores and prints nothing meanwhile; later ones reuse Go's build cache (seconds)."
 	cd lab/components && $(GO) build -ldflags '$(LAB_LDFLAGS)' -o $(BIN)/ $(addprefix ./cmd/,$(LAB_COMPONENTS))
 	@touch $(LAB_BINS)
+
+$(CNI_STAMP):
+	@mkdir -p $(BIN)
+	@echo "make lab: building the CNI plugins $(notdir $(CNI_PLUGINS)) $(CNI_PLUGINS_VERSION) (about 20 seconds the first time)"
+	GOBIN=$(BIN) CGO_ENABLED=0 $(GO) install -trimpath -ldflags '-s -w' $(foreach p,$(CNI_PLUGINS),github.com/containernetworking/plugins/plugins/$(p)@$(CNI_PLUGINS_VERSION))
+	@rm -f $(BIN)/.cni-plugins-*
+	@touch $@
 
 deps:
 	@bash hack/install-deps.sh
@@ -61,11 +78,13 @@ test-short:
 bench: deps build lab
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
-# demo runs `meshbench run` on the lab; DEMO_FLAGS changes the study, e.g.
-#   make demo DEMO_FLAGS="--policies 0,100,1000 --sizes .5k --requests 1000"
+# demo runs `meshbench run` on the lab; DEMO_FLAGS changes the study and
+# DEMO_NODES the lab, e.g.
+#   make demo DEMO_FLAGS="--policies 0,100,1000 --sizes .5k --requests 1000" DEMO_NODES=3
 DEMO_FLAGS ?= --policies 0,10,50,100,200 --sizes .5k,1k,10k,100k,1M
+DEMO_NODES ?= 2
 demo: deps build lab
-	$(BIN)/meshbench lab up
+	$(BIN)/meshbench lab up --nodes $(DEMO_NODES)
 	KUBECONFIG=$$($(BIN)/meshbench lab kubeconfig) $(BIN)/meshbench run $(DEMO_FLAGS); \
 	  rc=$$?; $(BIN)/meshbench lab down; exit $$rc
 

@@ -15,28 +15,46 @@ import (
 	"github.com/meshbench/meshbench/lab/labtest"
 )
 
-// BenchmarkLabUp measures `lab up` to ready (binaries built): etcd,
-// kube-apiserver, the controllers, the node Ready, kube-proxy and
-// kube-router in place. Down is not timed.
+// BenchmarkLabUp measures `lab up` to ready (binaries built) with one node
+// and with three, side by side: etcd, kube-apiserver, the controllers, the
+// node namespaces, every node Ready, every kube-proxy and kube-router in
+// place. Down is not timed. It prints each node count's time and the ratio.
 func BenchmarkLabUp(b *testing.B) {
 	labtest.Requirements(b)
 	labtest.Lock(b)
 	opts := labtest.Options(b, b.TempDir())
 	ctx := context.Background()
-	for b.Loop() {
-		l, err := lab.Start(ctx, opts)
-		var pe *lab.PreflightError
-		if errors.As(err, &pe) {
-			labtest.Unavailable(b, "%v", err)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		if err := l.Stop(ctx); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
+	took := map[int]time.Duration{}
+	for _, nodes := range []int{1, 3} {
+		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) {
+			o := opts
+			o.Nodes = nodes
+			var total time.Duration
+			n := 0
+			for b.Loop() {
+				began := time.Now()
+				l, err := lab.Start(ctx, o)
+				var pe *lab.PreflightError
+				if errors.As(err, &pe) {
+					labtest.Unavailable(b, "%v", err)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				total += time.Since(began)
+				n++
+				b.StopTimer()
+				if err := l.Stop(ctx); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			took[nodes] = total / time.Duration(n)
+			b.ReportMetric(took[nodes].Seconds(), "s/up")
+		})
+	}
+	if took[1] > 0 && took[3] > 0 {
+		b.Logf("lab up: 1 node %.1f s, 3 nodes %.1f s, ratio %.2f", took[1].Seconds(), took[3].Seconds(), took[3].Seconds()/took[1].Seconds())
 	}
 }
 
@@ -74,7 +92,8 @@ func BenchmarkNetworkPolicyEnforced(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	ns := testNamespace(ctx, b, cs)
-	server, _, probe := startRolePods(ctx, b, cs, ns)
+	nodes := l.Nodes()
+	server, _, probe := startRolePods(ctx, b, cs, ns, nodes[0].Name, nodes[len(nodes)-1].Name)
 	url := fmt.Sprintf("http://%s:8080/healthz", server.Status.PodIP)
 	reaches := func(timeout time.Duration) bool {
 		code, err := getFromNetns(ctx, netnsOf(probe), url, timeout)

@@ -6,8 +6,9 @@ import (
 	"strconv"
 )
 
-// The component names, in start order. Stop goes in reverse, so the node
-// agent removes its pods before the control plane goes away.
+// The component names. The control plane starts in this order; each node's
+// components after it. Stop goes in reverse, so the node agents remove their
+// pods before the control plane goes away.
 const (
 	etcdName      = "etcd"
 	apiserverName = "kube-apiserver"
@@ -18,15 +19,22 @@ const (
 	routerName    = "kube-router"
 )
 
-var componentOrder = []string{etcdName, apiserverName, managerName, schedulerName, agentName, proxyName, routerName}
+var controlPlaneOrder = []string{etcdName, apiserverName, managerName, schedulerName}
+
+var nodeComponentOrder = []string{agentName, proxyName, routerName}
 
 // binaries are the executables the lab needs from <repo>/bin (`make lab`).
 var binaries = []string{apiserverName, managerName, schedulerName, proxyName, routerName}
 
+// cniPlugins are the CNI plugins the node agents call (`make lab` builds them
+// from github.com/containernetworking/plugins).
+var cniPlugins = []string{"ptp", "host-local", "loopback"}
+
 func loopbackURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
 
-// commands returns every component's command line for the lab at l.
-func commands(l layout, o Options) map[string]component {
+// controlPlane returns the command line of every control-plane component
+// (host namespace) of the lab at l.
+func controlPlane(l layout, o Options) map[string]component {
 	bin := func(name string) string { return filepath.Join(o.BinDir, name) }
 	kc := func(id identity) string { return l.componentKubeconfig(id.file) }
 	peer := loopbackURL(EtcdPeerPort)
@@ -43,11 +51,11 @@ func commands(l layout, o Options) map[string]component {
 		}},
 		apiserverName: {name: apiserverName, path: bin(apiserverName), args: []string{
 			"--etcd-servers=" + loopbackURL(EtcdClientPort),
-			"--bind-address=127.0.0.1",
+			// The host's end of the underlay: reachable from every node
+			// namespace, and from nowhere outside this host.
+			"--bind-address=" + ControlPlaneIP,
 			fmt.Sprintf("--secure-port=%d", APIServerPort),
-			// The kubernetes Service's endpoint: an address pods could route
-			// to, unlike loopback.
-			"--advertise-address=" + NodeIP,
+			"--advertise-address=" + ControlPlaneIP,
 			"--cert-dir=" + l.pki(""),
 			"--tls-cert-file=" + l.pki("apiserver.crt"),
 			"--tls-private-key-file=" + l.pki("apiserver.key"),
@@ -57,7 +65,7 @@ func commands(l layout, o Options) map[string]component {
 			"--service-account-key-file=" + l.pki("sa.pub"),
 			"--service-account-signing-key-file=" + l.pki("sa.key"),
 			"--service-cluster-ip-range=" + ServiceCIDR,
-			// Logs: the apiserver calls the node agent's kubelet API on the
+			// Logs: the apiserver calls each node agent's kubelet API on the
 			// Node's InternalIP with a client certificate, and (no
 			// --kubelet-certificate-authority) does not verify its serving
 			// certificate.
@@ -77,7 +85,8 @@ func commands(l layout, o Options) map[string]component {
 			"--service-account-private-key-file=" + l.pki("sa.key"),
 			"--root-ca-file=" + l.pki("ca.crt"),
 			"--use-service-account-credentials",
-			// The node agent sets the Node's podCIDR itself.
+			// Each node agent sets its Node's podCIDR (the lab's plan), which
+			// the routes between nodes are built from.
 			"--controllers=*,-nodeipam",
 			"--secure-port=0",
 			"--leader-elect=false",
@@ -89,38 +98,55 @@ func commands(l layout, o Options) map[string]component {
 			"--leader-elect=false",
 			"--profiling=false",
 		}},
-		agentName: {name: agentName, path: o.Meshbench, args: []string{
+	}
+}
+
+// nodeComponents returns the command lines of node n's components, each to
+// run inside the node's network namespace.
+func nodeComponents(l layout, o Options, n Node) map[string]component {
+	bin := func(name string) string { return filepath.Join(o.BinDir, name) }
+	kc := func(id identity) string { return l.componentKubeconfig(id.file) }
+	ip := n.IP.String()
+	c := func(name, path string, args ...string) component {
+		return component{name: name, node: n.Name, netns: n.Netns(), path: path, args: args}
+	}
+	return map[string]component{
+		agentName: c(agentName, o.Meshbench,
 			"lab", "agent",
-			"--state-dir=" + l.dir(),
-			"--kubeconfig=" + kc(nodeID),
-			"--node-name=" + NodeName,
-			"--node-ip=" + NodeIP,
-		}},
-		proxyName: {name: proxyName, path: bin(proxyName), args: []string{
-			"--kubeconfig=" + kc(proxyID),
-			"--hostname-override=" + NodeName,
+			"--state-dir="+l.nodeDir(n.Name),
+			"--kubeconfig="+kc(nodeID),
+			"--node-name="+n.Name,
+			"--node-ip="+ip,
+			"--pod-cidr="+n.PodCIDR.String(),
+			"--cni-conf-dir="+l.cniConfDir(n.Name),
+			"--cni-bin-dir="+o.BinDir,
+		),
+		proxyName: c(proxyName, bin(proxyName),
+			"--kubeconfig="+kc(proxyID),
+			"--hostname-override="+n.Name,
 			"--proxy-mode=iptables",
-			"--cluster-cidr=" + PodCIDR,
-			// NodePorts open on the lab's node address only, and kube-proxy
-			// leaves the host's conntrack sysctls and route_localnet alone.
-			"--nodeport-addresses=" + NodeIP + "/32",
+			// Traffic to a Service from outside the pods (the host, another
+			// node) is masqueraded, so its answer comes back this way.
+			"--cluster-cidr="+ClusterCIDR,
+			"--nodeport-addresses="+ip+"/32",
 			"--iptables-localhost-nodeports=false",
 			"--conntrack-max-per-core=0",
 			"--conntrack-min=0",
 			"--conntrack-tcp-timeout-established=0",
 			"--conntrack-tcp-timeout-close-wait=0",
-			fmt.Sprintf("--healthz-bind-address=127.0.0.1:%d", KubeProxyHealthz),
+			// healthz on the node's address, where the host can ask.
+			fmt.Sprintf("--healthz-bind-address=%s:%d", ip, KubeProxyHealthz),
 			fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", KubeProxyMetrics),
-		}},
-		routerName: {name: routerName, path: bin(routerName), args: []string{
-			"--kubeconfig=" + kc(routerID),
-			"--hostname-override=" + NodeName,
+		),
+		routerName: c(routerName, bin(routerName),
+			"--kubeconfig="+kc(routerID),
+			"--hostname-override="+n.Name,
 			"--run-firewall=true",
 			"--run-router=false",
 			"--run-service-proxy=false",
 			"--enable-cni=false",
 			"--health-port=0",
 			"--metrics-port=0",
-		}},
+		),
 	}
 }

@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
+
+	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
 // How long each component gets to exit after SIGTERM before SIGKILL. The
@@ -21,12 +20,13 @@ var stopGrace = map[string]time.Duration{
 const defaultStopGrace = 5 * time.Second
 
 // Down stops the lab at o.StateDir and removes everything it made on the
-// host: processes, pod network namespaces (and the processes in them), host
-// veths and their routes, the node interface, kube-proxy's and kube-router's
-// iptables chains and ipsets, and it restores net.ipv4.ip_forward. It finds
-// processes by pid file and by their state-directory argument, so it also
-// cleans after a crash or a SIGKILL of everything, and running it twice is
-// harmless. It touches nothing the lab did not make.
+// host: processes, pod network namespaces (and the processes in them), the
+// node namespaces (and with them each node's links, routes, iptables chains,
+// ipsets and conntrack), the underlay namespace and its bridge, and the
+// host's veth onto it with its routes. It finds processes by their
+// state-directory argument and namespaces and links by the lab's names, so it
+// also cleans after a crash or a SIGKILL of everything, and running it twice
+// is harmless. It touches nothing the lab did not make.
 func Down(ctx context.Context, o Options) error {
 	o = o.withDefaults()
 	l := layout(o.StateDir)
@@ -47,25 +47,8 @@ func down(ctx context.Context, o Options, l layout) error {
 	if err := stopProcesses(ctx, l, o); err != nil {
 		errs = append(errs, err)
 	}
-	if err := removePodNetworks(ctx, o); err != nil {
+	if err := removeNetworks(o); err != nil {
 		errs = append(errs, err)
-	}
-	for _, link := range []string{NodeInterface, NodeInterfacePeer} {
-		if linkExists(link) {
-			o.step("removing %s", link)
-			if _, err := run(ctx, "ip", "link", "del", link); err != nil && linkExists(link) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if _, err := os.Stat(l.hostMarker()); err == nil {
-		o.step("removing kube-proxy's and kube-router's iptables chains and ipsets")
-		if err := removeLabChains(ctx); err != nil {
-			errs = append(errs, err)
-		}
-		if err := removeLabIPSets(ctx); err != nil {
-			errs = append(errs, err)
-		}
 	}
 	if err := restoreIPForward(l); err != nil {
 		errs = append(errs, err)
@@ -74,9 +57,9 @@ func down(ctx context.Context, o Options, l layout) error {
 		return errors.Join(errs...)
 	}
 	// Only a clean host drops the marker, so a failed down can be retried.
-	// etcd's data and the node agent's pod records go too: the next up
-	// starts an empty cluster.
-	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords()} {
+	// etcd's data and the nodes' pod records go too: the next up starts an
+	// empty cluster.
+	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology()} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}
@@ -85,10 +68,12 @@ func down(ctx context.Context, o Options, l layout) error {
 }
 
 // stopRanks are stopped one after another, each rank's processes at once:
-// the workers (the node agent first among them, it stops its pods on the way
-// out), then the apiserver, then etcd.
+// the node agents first (they remove their pods through CNI DEL on the way
+// out, while kube-router and kube-proxy still run), then the rest of the
+// nodes and the controllers, then the apiserver, then etcd.
 var stopRanks = [][]string{
-	{agentName, proxyName, routerName, schedulerName, managerName},
+	{agentName},
+	{proxyName, routerName, schedulerName, managerName},
 	{apiserverName},
 	{etcdName},
 }
@@ -102,7 +87,7 @@ func stopProcesses(ctx context.Context, l layout, o Options) error {
 	}
 	var errs []error
 	for _, rank := range stopRanks {
-		done := make(chan error, 8)
+		done := make(chan error, 32)
 		n := 0
 		for _, name := range rank {
 			grace, ok := stopGrace[name]
@@ -110,7 +95,7 @@ func stopProcesses(ctx context.Context, l layout, o Options) error {
 				grace = defaultStopGrace
 			}
 			for _, p := range byName[name] {
-				o.step("stopping %s (pid %d)", p.name, p.pid)
+				o.step("stopping %s (pid %d)", component{name: p.name, node: p.node}.id(), p.pid)
 				n++
 				go func() { done <- stopProcess(ctx, p.pid, grace) }()
 			}
@@ -124,43 +109,43 @@ func stopProcesses(ctx context.Context, l layout, o Options) error {
 	return errors.Join(errs...)
 }
 
-// removePodNetworks kills the processes left in the lab's pod network
-// namespaces (a live process keeps a netns and its veth alive), deletes the
-// namespaces, then any host-side veth still there (its routes go with it).
-func removePodNetworks(ctx context.Context, o Options) error {
+// removeNetworks deletes the lab's namespaces — pods' first, then nodes',
+// then the underlay — each after killing what still runs in it, then the
+// host's links of the lab (the host veth; host veths and the node interface
+// of labs before nodes were namespaces). Routes go with their links.
+func removeNetworks(o Options) error {
 	var errs []error
-	names, err := netnsList(ctx)
+	for _, keep := range []func(string) bool{IsLabNetns, IsNodeNetns, func(n string) bool { return n == UnderlayNetns }} {
+		names, err := nsnet.List(keep)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, ns := range names {
+			o.step("removing netns %s", ns)
+			if err := nsnet.Delete(ns); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	links, err := nsnet.Links("")
 	if err != nil {
 		errs = append(errs, err)
 	}
-	for _, ns := range names {
-		if !IsLabNetns(ns) {
+	for _, link := range links {
+		if link != HostInterface && link != legacyNodeInterfacePeer && !IsLabVeth(link) {
 			continue
 		}
-		o.step("removing netns %s", ns)
-		if out, err := run(ctx, "ip", "netns", "pids", ns); err == nil {
-			for _, f := range strings.Fields(out) {
-				if pid, err := strconv.Atoi(f); err == nil {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
-					waitGone(ctx, pid, 5*time.Second)
-				}
-			}
-		}
-		if _, err := run(ctx, "ip", "netns", "del", ns); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	for _, link := range links() {
-		if !IsLabVeth(link) {
-			continue
-		}
-		o.step("removing veth %s", link)
-		if _, err := run(ctx, "ip", "link", "del", link); err != nil && linkExists(link) {
+		o.step("removing link %s", link)
+		if err := nsnet.DeleteLink("", link); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("pod networks: %w", errors.Join(errs...))
+		return fmt.Errorf("lab networks: %w", errors.Join(errs...))
 	}
 	return nil
 }
+
+// legacyNodeInterfacePeer is the peer of the host's node interface in labs
+// before nodes were namespaces (that interface was named HostInterface too).
+const legacyNodeInterfacePeer = "mblab0-peer"

@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
 // The health checks of each component; nil means healthy.
@@ -38,15 +40,24 @@ func etcdHealthy(ctx context.Context) error {
 	return httpOK(ctx, loopbackURL(EtcdClientPort)+"/health", `"true"`)
 }
 
-func kubeProxyHealthy(ctx context.Context) error {
-	return httpOK(ctx, fmt.Sprintf("http://127.0.0.1:%d/healthz", KubeProxyHealthz), "")
+// kubeProxyHealthy asks node n's kube-proxy, which serves healthz on the
+// node's address.
+func kubeProxyHealthy(n Node) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return httpOK(ctx, fmt.Sprintf("http://%s:%d/healthz", n.IP, KubeProxyHealthz), "")
+	}
 }
 
 // kubeRouterChains is kube-router's health here: its health port is off, and
-// it enforces policies once its top-level chains are in the filter table.
-func kubeRouterChains(ctx context.Context) error {
-	_, err := run(ctx, "iptables", "-t", "filter", "-S", "KUBE-ROUTER-FORWARD", "1")
-	return err
+// it enforces policies once its top-level chains are in the filter table of
+// its node's namespace.
+func kubeRouterChains(n Node) func(context.Context) error {
+	return func(ctx context.Context) error {
+		return nsnet.Do(n.Netns(), func() error {
+			_, err := run(ctx, "iptables", "-t", "filter", "-S", "KUBE-ROUTER-FORWARD", "1")
+			return err
+		})
+	}
 }
 
 func client(l layout) (kubernetes.Interface, error) {
@@ -75,13 +86,13 @@ func apiserverReady(l layout) func(context.Context) error {
 	}
 }
 
-func nodeReady(l layout) func(context.Context) error {
+func nodeReady(l layout, name string) func(context.Context) error {
 	return func(ctx context.Context) error {
 		c, err := client(l)
 		if err != nil {
 			return err
 		}
-		n, err := c.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
+		n, err := c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
@@ -90,10 +101,10 @@ func nodeReady(l layout) func(context.Context) error {
 				if cond.Status == corev1.ConditionTrue {
 					return nil
 				}
-				return fmt.Errorf("node %s Ready=%s: %s", NodeName, cond.Status, cond.Message)
+				return fmt.Errorf("node %s Ready=%s: %s", name, cond.Status, cond.Message)
 			}
 		}
-		return fmt.Errorf("node %s has no Ready condition yet", NodeName)
+		return fmt.Errorf("node %s has no Ready condition yet", name)
 	}
 }
 
@@ -110,10 +121,13 @@ func defaultServiceAccount(l layout) func(context.Context) error {
 
 // checkReady reports whether every component of the lab at l runs and the
 // cluster is usable.
-func checkReady(ctx context.Context, l layout) error {
+func checkReady(ctx context.Context, l layout, nodes []Node) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	for _, s := range status(ctx, l) {
+	if len(nodes) == 0 {
+		return fmt.Errorf("no record of the lab's nodes in %s", l.topology())
+	}
+	for _, s := range status(ctx, l, nodes) {
 		if !s.Healthy {
 			return fmt.Errorf("%s: %s", s.Name, s.Detail)
 		}

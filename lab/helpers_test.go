@@ -21,11 +21,12 @@ import (
 // startLab starts a lab of the test's own at a fresh state directory and
 // returns it with its options; the test stops it. It skips (fails under CI)
 // where the lab cannot run.
-func startLab(t *testing.T) (*lab.Lab, lab.Options) {
+func startLab(t *testing.T, nodes int) (*lab.Lab, lab.Options) {
 	t.Helper()
 	labtest.Requirements(t)
 	labtest.Lock(t)
 	opts := labtest.Options(t, t.TempDir())
+	opts.Nodes = nodes
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l, err := lab.Start(ctx, opts)
@@ -47,13 +48,17 @@ func startLab(t *testing.T) (*lab.Lab, lab.Options) {
 }
 
 // hostSnapshot is what the lab may leave on the host, read independently of
-// the lab package's own bookkeeping.
+// the lab package's own bookkeeping (with iproute2, iptables-save and ipset,
+// not the netlink code under test): processes, named network namespaces,
+// host links and routes into the lab's ranges, and the iptables chains and
+// ipsets of the host and of every lab namespace still there.
 type hostSnapshot struct {
 	processes []string // "pid cmdline" of processes naming the state dir
 	netns     []string
 	links     []string
-	chains    []string
-	ipsets    []string
+	routes    []string
+	chains    []string // "netns family chain"; netns "-" is the host's
+	ipsets    []string // "netns set"
 	ipForward string
 }
 
@@ -86,26 +91,42 @@ func snapshot(t *testing.T, stateDir string) hostSnapshot {
 	}
 	entries, _ := os.ReadDir("/sys/class/net")
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), lab.VethPrefix) || e.Name() == lab.NodeInterface || e.Name() == lab.NodeInterfacePeer {
+		if strings.HasPrefix(e.Name(), lab.VethPrefix) || strings.HasPrefix(e.Name(), "mblab") {
 			s.links = append(s.links, e.Name())
 		}
 	}
-	for _, family := range []string{"iptables-save", "ip6tables-save"} {
-		out, err := exec.Command(family).Output()
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(line, ":KUBE-") {
-				s.chains = append(s.chains, family+" "+strings.Fields(line)[0])
+	for _, cidr := range []string{lab.ClusterCIDR, lab.ServiceCIDR, lab.ControlPlaneIP + "/24"} {
+		out, _ := exec.Command("ip", "-4", "route", "show", "root", cidr).Output()
+		for _, r := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if r != "" {
+				s.routes = append(s.routes, r)
 			}
 		}
 	}
-	if out, err := exec.Command("ipset", "list", "-n").Output(); err == nil {
-		for _, name := range strings.Fields(string(out)) {
-			n := strings.TrimPrefix(name, "inet6:")
-			if strings.HasPrefix(n, "KUBE-") || strings.HasPrefix(n, "kube-router-") {
-				s.ipsets = append(s.ipsets, name)
+	for _, ns := range append([]string{"-"}, s.netns...) {
+		inNetns := func(args ...string) *exec.Cmd {
+			if ns == "-" {
+				return exec.Command(args[0], args[1:]...)
+			}
+			return exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...)
+		}
+		for _, family := range []string{"iptables-save", "ip6tables-save"} {
+			out, err := inNetns(family).Output()
+			if err != nil {
+				continue
+			}
+			for _, line := range strings.Split(string(out), "\n") {
+				if strings.HasPrefix(line, ":KUBE-") {
+					s.chains = append(s.chains, ns+" "+family+" "+strings.Fields(line)[0])
+				}
+			}
+		}
+		if out, err := inNetns("ipset", "list", "-n").Output(); err == nil {
+			for _, name := range strings.Fields(string(out)) {
+				n := strings.TrimPrefix(name, "inet6:")
+				if strings.HasPrefix(n, "KUBE-") || strings.HasPrefix(n, "kube-router-") {
+					s.ipsets = append(s.ipsets, ns+" "+name)
+				}
 			}
 		}
 	}
@@ -115,14 +136,14 @@ func snapshot(t *testing.T, stateDir string) hostSnapshot {
 }
 
 // assertClean fails unless the host shows nothing of the lab: no process,
-// netns, veth, node interface, iptables chain or ipset, and ip_forward as
-// it was before.
+// netns, link, route into the lab's ranges, iptables chain or ipset (the
+// host's, and no namespace left to hold any), and ip_forward as it was.
 func assertClean(t *testing.T, stateDir, ipForwardBefore string) {
 	t.Helper()
 	s := snapshot(t, stateDir)
 	for what, left := range map[string][]string{
 		"processes": s.processes, "network namespaces": s.netns, "links": s.links,
-		"iptables chains": s.chains, "ipsets": s.ipsets,
+		"routes": s.routes, "iptables chains": s.chains, "ipsets": s.ipsets,
 	} {
 		if len(left) > 0 {
 			t.Errorf("after down, lab %s remain: %v", what, left)
@@ -130,11 +151,6 @@ func assertClean(t *testing.T, stateDir, ipForwardBefore string) {
 	}
 	if s.ipForward != ipForwardBefore {
 		t.Errorf("net.ipv4.ip_forward = %s after down, was %s before up", s.ipForward, ipForwardBefore)
-	}
-	// Routes to pods go with their veths; none may point into the pod range.
-	out, _ := exec.Command("ip", "-4", "route", "show", "root", lab.PodCIDR).Output()
-	if strings.TrimSpace(string(out)) != "" {
-		t.Errorf("after down, routes into %s remain:\n%s", lab.PodCIDR, out)
 	}
 }
 
@@ -155,5 +171,6 @@ func killAll(t *testing.T, stateDir string) int {
 func pidFiles(t *testing.T, stateDir string) []string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(stateDir, "pids", "*.pid"))
-	return m
+	n, _ := filepath.Glob(filepath.Join(stateDir, "pids", "*", "*.pid"))
+	return append(m, n...)
 }

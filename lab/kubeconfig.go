@@ -13,8 +13,9 @@ import (
 // contextName names the cluster, user and context in every lab kubeconfig.
 const contextName = "meshbench-lab"
 
-// serverURL is kube-apiserver's address on loopback.
-func serverURL() string { return fmt.Sprintf("https://127.0.0.1:%d", APIServerPort) }
+// serverURL is kube-apiserver's address on the underlay, the same from the
+// host and from every node.
+func serverURL() string { return fmt.Sprintf("https://%s:%d", ControlPlaneIP, APIServerPort) }
 
 // writeKubeconfigs writes the admin kubeconfig and one per component, each
 // embedding its certificates so it can be copied elsewhere and still work.

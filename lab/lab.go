@@ -12,6 +12,7 @@ import (
 type Lab struct {
 	opts   Options
 	l      layout
+	nodes  []Node
 	reused bool
 }
 
@@ -21,6 +22,9 @@ func (lab *Lab) Kubeconfig() string { return lab.l.kubeconfig() }
 // StateDir is the lab's state directory.
 func (lab *Lab) StateDir() string { return lab.l.dir() }
 
+// Nodes are the lab's nodes.
+func (lab *Lab) Nodes() []Node { return append([]Node(nil), lab.nodes...) }
+
 // Reused reports whether Start found this lab already running rather than
 // starting it.
 func (lab *Lab) Reused() bool { return lab.reused }
@@ -28,16 +32,20 @@ func (lab *Lab) Reused() bool { return lab.reused }
 // Stop stops the lab and removes everything it made on the host (see Down).
 func (lab *Lab) Stop(ctx context.Context) error { return Down(ctx, lab.opts) }
 
-// Start brings a lab up at o.StateDir and waits until it is ready: the
-// apiserver healthy, the node Ready, the default ServiceAccount present,
-// kube-proxy healthy and kube-router's chains in place. A healthy lab already
-// running there is reused; leftovers of a crashed one are removed first. A
-// *PreflightError means the host cannot run the lab as it is; then nothing
+// Start brings a lab of o.Nodes nodes up at o.StateDir and waits until it is
+// ready: the apiserver healthy, every node Ready, the default ServiceAccount
+// present, every kube-proxy healthy and every kube-router's chains in place.
+// A healthy lab already running there with as many nodes is reused; one with
+// another node count, or the leftovers of a crashed one, are removed first.
+// A *PreflightError means the host cannot run the lab as it is; then nothing
 // was created. On any other failure everything started is removed again.
 func Start(ctx context.Context, o Options) (*Lab, error) {
 	o = o.withDefaults()
+	if err := CheckNodeCount(o.Nodes); err != nil {
+		return nil, &PreflightError{[]string{err.Error()}}
+	}
 	l := layout(o.StateDir)
-	lab := &Lab{opts: o, l: l}
+	lab := &Lab{opts: o, l: l, nodes: Nodes(o.Nodes)}
 
 	// A new state dir is created only once the host passed the checks.
 	if _, err := os.Stat(l.dir()); errors.Is(err, os.ErrNotExist) {
@@ -52,12 +60,16 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	defer unlock()
 
 	if len(findProcesses(l)) > 0 {
-		if err := checkReady(ctx, l); err == nil {
-			o.step("lab already running at %s", l.dir())
+		running, _ := readTopology(l)
+		if err := checkReady(ctx, l, running); err == nil && len(running) == o.Nodes {
+			o.step("lab already running at %s (%d nodes)", l.dir(), len(running))
 			lab.reused = true
 			return lab, nil
+		} else if err == nil {
+			o.step("replacing the lab at %s: it runs %d nodes, %d asked", l.dir(), len(running), o.Nodes)
+		} else {
+			o.step("removing the remains of a lab that is not healthy at %s", l.dir())
 		}
-		o.step("removing the remains of a lab that is not healthy at %s", l.dir())
 		if err := down(ctx, o, l); err != nil {
 			return nil, err
 		}
@@ -70,7 +82,7 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if err := preflight(ctx, l, o); err != nil {
 		return nil, err
 	}
-	if err := start(ctx, l, o); err != nil {
+	if err := start(ctx, l, o, lab.nodes); err != nil {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
 		if derr := down(stopCtx, o, l); derr != nil {
@@ -81,7 +93,8 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	return lab, nil
 }
 
-func start(ctx context.Context, l layout, o Options) error {
+func start(ctx context.Context, l layout, o Options, nodes []Node) error {
+	began := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	if err := os.MkdirAll(l.dir(), 0o755); err != nil {
@@ -94,60 +107,76 @@ func start(ctx context.Context, l layout, o Options) error {
 	if err := writeKubeconfigs(l); err != nil {
 		return fmt.Errorf("kubeconfigs: %w", err)
 	}
-	o.step("node interface %s (%s), net.ipv4.ip_forward=1", NodeInterface, NodeIP)
-	if err := setupHost(ctx, l); err != nil {
+	if err := writeTopology(l, nodes); err != nil {
 		return err
 	}
-	cmds := commands(l, o)
-	launch := func(names ...string) error {
-		for _, n := range names {
-			if _, err := startDetached(l, cmds[n]); err != nil {
+	o.step("underlay %s (%s/%d on the host's %s) and %d node namespaces", UnderlayBridge, ControlPlaneIP, UnderlayPrefixLen, HostInterface, len(nodes))
+	if err := setupNetwork(l, nodes); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		if err := writeCNIConfig(l, n); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
+	cp := controlPlane(l, o)
+	launch := func(cs ...component) error {
+		for _, c := range cs {
+			if _, err := startDetached(l, c); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
+	perNode := func(name string) []component {
+		var out []component
+		for _, n := range nodes {
+			out = append(out, nodeComponents(l, o, n)[name])
+		}
+		return out
+	}
 	watch := newWatcher(l)
 
 	o.step("starting etcd")
-	if err := launch(etcdName); err != nil {
+	if err := launch(cp[etcdName]); err != nil {
 		return err
 	}
 	if err := watch.until(ctx, "etcd healthy", etcdHealthy); err != nil {
 		return err
 	}
-	o.step("starting kube-apiserver")
-	if err := launch(apiserverName); err != nil {
+	o.step("starting kube-apiserver on %s:%d", ControlPlaneIP, APIServerPort)
+	if err := launch(cp[apiserverName]); err != nil {
 		return err
 	}
 	if err := watch.until(ctx, "kube-apiserver ready", apiserverReady(l)); err != nil {
 		return err
 	}
-	o.step("starting kube-controller-manager, kube-scheduler, the node agent")
-	if err := launch(managerName, schedulerName, agentName); err != nil {
+	o.step("starting kube-controller-manager, kube-scheduler and %d node agents", len(nodes))
+	if err := launch(append([]component{cp[managerName], cp[schedulerName]}, perNode(agentName)...)...); err != nil {
 		return err
 	}
-	// kube-proxy and kube-router read the Node at start (kube-router exits
+	// kube-proxy and kube-router read their Node at start (kube-router exits
 	// when it is missing).
-	if err := watch.until(ctx, "node "+NodeName+" Ready", nodeReady(l)); err != nil {
-		return err
-	}
-	o.step("starting kube-proxy, kube-router")
-	if err := launch(proxyName, routerName); err != nil {
-		return err
-	}
-	for _, w := range []struct {
-		what  string
-		check func(context.Context) error
-	}{
-		{"default ServiceAccount", defaultServiceAccount(l)},
-		{"kube-proxy healthy", kubeProxyHealthy},
-		{"kube-router's firewall chains", kubeRouterChains},
-	} {
-		if err := watch.until(ctx, w.what, w.check); err != nil {
+	for _, n := range nodes {
+		if err := watch.until(ctx, "node "+n.Name+" Ready", nodeReady(l, n.Name)); err != nil {
 			return err
 		}
 	}
-	o.step("lab ready")
+	o.step("starting kube-proxy and kube-router on every node")
+	if err := launch(append(perNode(proxyName), perNode(routerName)...)...); err != nil {
+		return err
+	}
+	if err := watch.until(ctx, "default ServiceAccount", defaultServiceAccount(l)); err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		if err := watch.until(ctx, "kube-proxy of "+n.Name+" healthy", kubeProxyHealthy(n)); err != nil {
+			return err
+		}
+		if err := watch.until(ctx, "kube-router's firewall chains on "+n.Name, kubeRouterChains(n)); err != nil {
+			return err
+		}
+	}
+	o.step("lab ready: %d nodes in %s", len(nodes), time.Since(began).Round(100*time.Millisecond))
 	return nil
 }

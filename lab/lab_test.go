@@ -12,7 +12,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshbench/meshbench/lab"
 	"github.com/meshbench/meshbench/lab/labtest"
@@ -30,7 +32,7 @@ func TestUpRefusesTakenPortAndMissingBinaries(t *testing.T) {
 		t.Skipf("port %d is already taken here (a lab running?): %v", lab.APIServerPort, err)
 	}
 	defer ln.Close()
-	hadNodeInterface := linkExists(lab.NodeInterface)
+	hadHostInterface := linkExists(lab.HostInterface)
 	stateDir := filepath.Join(t.TempDir(), "state")
 	_, err = lab.Start(context.Background(), lab.Options{StateDir: stateDir, BinDir: t.TempDir(), Meshbench: "/nonexistent/meshbench"})
 	var pe *lab.PreflightError
@@ -50,8 +52,17 @@ func TestUpRefusesTakenPortAndMissingBinaries(t *testing.T) {
 	if _, err := os.Stat(stateDir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("refused up created its state dir %s", stateDir)
 	}
-	if !hadNodeInterface && linkExists(lab.NodeInterface) {
-		t.Errorf("refused up created %s", lab.NodeInterface)
+	if !hadHostInterface && linkExists(lab.HostInterface) {
+		t.Errorf("refused up created %s", lab.HostInterface)
+	}
+	for _, bad := range []int{6, -1} {
+		_, err := lab.Start(context.Background(), lab.Options{StateDir: stateDir, Nodes: bad})
+		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "--nodes") {
+			t.Errorf("Start with %d nodes: got %v, want a *PreflightError naming --nodes", bad, err)
+		}
+	}
+	if _, err := os.Stat(stateDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused node count created the state dir %s", stateDir)
 	}
 }
 
@@ -60,12 +71,17 @@ func linkExists(name string) bool {
 	return err == nil
 }
 
-// Up gives a cluster client-go can use with a Ready node; down leaves
-// nothing of the lab on the host, and a second down is a no-op.
+// Up --nodes 1 gives a cluster client-go can use with a Ready node in a
+// namespace of its own, its pod CIDR recorded; down leaves nothing of the lab
+// on the host — processes, namespaces, links, routes, chains and ipsets
+// counted before and after — and a second down is a no-op.
 func TestUpThenDownLeavesNothing(t *testing.T) {
 	labtest.Requirements(t)
-	before := snapshot(t, "/nonexistent-state-dir").ipForward
-	l, opts := startLab(t)
+	before := snapshot(t, "/nonexistent-state-dir")
+	if len(before.netns)+len(before.links)+len(before.routes)+len(before.chains)+len(before.ipsets) > 0 {
+		t.Fatalf("the host already holds lab objects before up: %+v", before)
+	}
+	l, opts := startLab(t, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
@@ -77,15 +93,41 @@ func TestUpThenDownLeavesNothing(t *testing.T) {
 	if !strings.HasPrefix(v.GitVersion, "v1.36.") {
 		t.Errorf("kube-apiserver %s, want v1.36.x", v.GitVersion)
 	}
-	node, err := cs.CoreV1().Nodes().Get(ctx, lab.NodeName, metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("get node: %v", err)
+	if got := len(l.Nodes()); got != 1 {
+		t.Fatalf("lab has %d nodes, want 1", got)
 	}
-	if !nodeReady(node) {
-		t.Errorf("node %s not Ready: %+v", node.Name, node.Status.Conditions)
+	checkNodes(ctx, t, cs, l.Nodes())
+	// A pod and a NetworkPolicy selecting it, so that the node holds a pod
+	// namespace, a pod route and kube-router's ipsets for down to remove.
+	pod := servePod("server", map[string]string{"app": "server"})
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
 	}
-	if !hasAddress(node, lab.NodeIP) {
-		t.Errorf("node addresses %v lack InternalIP %s", node.Status.Addresses, lab.NodeIP)
+	waitPodRunning(ctx, t, cs, "default", pod.Name)
+	np := &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "allow-client"},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "server"}},
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{
+				PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "client"}},
+			}}}},
+		},
+	}
+	if _, err := cs.NetworkingV1().NetworkPolicies("default").Create(ctx, np, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var up hostSnapshot
+	waitFor(ctx, t, "kube-router's ipsets in the node", func() bool {
+		up = snapshot(t, opts.StateDir)
+		return len(up.ipsets) > 0
+	})
+	if len(up.chains) == 0 || len(up.routes) == 0 || len(up.netns) < 3 {
+		t.Errorf("with the lab up: %d KUBE- chains, %d routes, netns %v; the snapshot would not see what down must remove", len(up.chains), len(up.routes), up.netns)
+	}
+	for _, c := range up.chains {
+		if strings.HasPrefix(c, "- ") {
+			t.Errorf("the lab wrote chain %q in the host's own netfilter; it belongs in the node's namespace", c)
+		}
 	}
 	if _, err := cs.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{}); err != nil {
 		t.Errorf("default ServiceAccount: %v", err)
@@ -102,7 +144,7 @@ func TestUpThenDownLeavesNothing(t *testing.T) {
 	if err := l.Stop(ctx); err != nil {
 		t.Fatalf("down: %v", err)
 	}
-	assertClean(t, opts.StateDir, before)
+	assertClean(t, opts.StateDir, before.ipForward)
 	for _, s := range lab.Status(ctx, opts) {
 		if s.Healthy || len(s.PIDs) > 0 {
 			t.Errorf("status after down: %s", s)
@@ -111,15 +153,37 @@ func TestUpThenDownLeavesNothing(t *testing.T) {
 	if err := lab.Down(ctx, opts); err != nil {
 		t.Fatalf("second down: %v", err)
 	}
-	assertClean(t, opts.StateDir, before)
+	assertClean(t, opts.StateDir, before.ipForward)
+}
+
+// checkNodes asserts every lab node is a Ready Node with its InternalIP and
+// the pod CIDR the lab planned for it.
+func checkNodes(ctx context.Context, t *testing.T, cs kubernetes.Interface, nodes []lab.Node) {
+	t.Helper()
+	for _, n := range nodes {
+		node, err := cs.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("get node %s: %v", n.Name, err)
+		}
+		if !nodeReady(node) {
+			t.Errorf("node %s not Ready: %+v", node.Name, node.Status.Conditions)
+		}
+		if !hasAddress(node, n.IP.String()) {
+			t.Errorf("node %s addresses %v lack InternalIP %s", n.Name, node.Status.Addresses, n.IP)
+		}
+		if node.Spec.PodCIDR != n.PodCIDR.String() {
+			t.Errorf("node %s spec.podCIDR %q, want %s", n.Name, node.Spec.PodCIDR, n.PodCIDR)
+		}
+	}
 }
 
 // After SIGKILL of every lab process (a crash), down still removes
-// everything, the pods' network namespaces and processes included.
+// everything of both nodes, the pods' network namespaces and processes
+// included.
 func TestDownAfterSIGKILLCleansUp(t *testing.T) {
 	labtest.Requirements(t)
 	before := snapshot(t, "/nonexistent-state-dir").ipForward
-	l, opts := startLab(t)
+	l, opts := startLab(t, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cs := labtest.Client(t, l)
@@ -134,8 +198,8 @@ func TestDownAfterSIGKILLCleansUp(t *testing.T) {
 		t.Fatalf("pod %s runs no process in its netns %s", pod.Name, netnsOf(running))
 	}
 
-	if n := killAll(t, opts.StateDir); n < 7 {
-		t.Fatalf("SIGKILLed %d lab processes, want all 7 components", n)
+	if want := 4 + 3*len(l.Nodes()); killAll(t, opts.StateDir) < want {
+		t.Fatalf("SIGKILLed fewer lab processes than the %d components", want)
 	}
 	if len(pidFiles(t, opts.StateDir)) == 0 {
 		t.Fatal("pid files gone before down: the crash test tests nothing")

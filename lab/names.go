@@ -1,23 +1,30 @@
 package lab
 
-import "strings"
+import (
+	"strings"
 
-// hostObjectIDLen is how many hex characters follow NetnsPrefix or VethPrefix
-// in the names the node agent gives a pod's netns and host veth (3 + 12 = 15,
-// the kernel's limit for a link name).
-const hostObjectIDLen = 12
+	"github.com/meshbench/meshbench/lab/podnetns"
+)
 
-// IsLabNetns reports whether a network namespace name is one the lab's node
-// agent creates.
-func IsLabNetns(name string) bool { return hasLabID(name, NetnsPrefix) }
+// IsLabNetns reports whether a network namespace name is one a node agent
+// of the lab creates for a pod, or one of a lab before nodes were
+// namespaces.
+func IsLabNetns(name string) bool {
+	return podnetns.IsPod(name) || hasLabID(name, NetnsPrefix)
+}
 
-// IsLabVeth reports whether a link name is a host-side veth the lab's node
-// agent creates.
+// IsLabVeth reports whether a link name is a host-side veth of a lab before
+// nodes were namespaces (today's pods' veths live in their node's
+// namespace and go with it).
 func IsLabVeth(name string) bool { return hasLabID(name, VethPrefix) }
+
+// legacyIDLen is how many hex characters followed NetnsPrefix or VethPrefix
+// in the names of labs before nodes were namespaces.
+const legacyIDLen = 12
 
 func hasLabID(name, prefix string) bool {
 	id, ok := strings.CutPrefix(name, prefix)
-	if !ok || len(id) != hostObjectIDLen {
+	if !ok || len(id) != legacyIDLen {
 		return false
 	}
 	for _, c := range id {

@@ -27,6 +27,9 @@ type Options struct {
 	Meshbench string
 	// Etcd is etcd's executable. Default: etcd on PATH, else /usr/bin/etcd.
 	Etcd string
+	// Nodes is how many nodes the lab runs (MinNodes..MaxNodes). Default
+	// DefaultNodes.
+	Nodes int
 	// Timeout bounds the wait for the lab to become ready. Default 5 minutes.
 	Timeout time.Duration
 	// Progress receives one line per step; nil discards them.
@@ -54,6 +57,9 @@ func (o Options) withDefaults() Options {
 		if p, err := exec.LookPath("etcd"); err == nil {
 			o.Etcd = p
 		}
+	}
+	if o.Nodes == 0 {
+		o.Nodes = DefaultNodes
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Minute

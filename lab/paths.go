@@ -19,6 +19,17 @@ func (l layout) componentKubeconfig(name string) string {
 	return filepath.Join(string(l), "kubeconfigs", name+".kubeconfig")
 }
 
+// nodeDir holds one node's state: its agent's pod records, its CNI
+// configuration, host-local IPAM data and libcni's result cache.
+func (l layout) nodeDir(node string) string { return filepath.Join(string(l), "nodes", node) }
+func (l layout) nodesDir() string           { return filepath.Join(string(l), "nodes") }
+
+// cniConfDir is the node's CNI configuration directory (its conflist).
+func (l layout) cniConfDir(node string) string { return filepath.Join(l.nodeDir(node), "cni", "net.d") }
+
+// topology records the nodes of the running lab.
+func (l layout) topology() string { return filepath.Join(string(l), "nodes.json") }
+
 // hostMarker exists while the lab may have objects on the host (interface,
 // iptables chains, ipsets, sysctl): down removes them only then, so it never
 // touches another Kubernetes' chains of the same names.
@@ -27,5 +38,6 @@ func (l layout) hostMarker() string { return filepath.Join(string(l), "host-obje
 // savedIPForward holds net.ipv4.ip_forward as it was before the lab set it.
 func (l layout) savedIPForward() string { return filepath.Join(string(l), "saved-ip_forward") }
 
-// podRecords is where the node agent keeps its pods' records and logs.
+// podRecords is where the node agent of a lab before nodes were namespaces
+// kept its pods' records and logs.
 func (l layout) podRecords() string { return filepath.Join(string(l), "pods") }

@@ -35,7 +35,7 @@ var (
 	managerID   = identity{"kube-controller-manager", "system:kube-controller-manager", nil}
 	proxyID     = identity{"kube-proxy", "system:kube-proxy", nil}
 	routerID    = identity{"kube-router", "meshbench:kube-router", []string{"system:masters"}}
-	nodeID      = identity{"node", "system:node:" + NodeName, []string{"system:nodes", "system:masters"}}
+	nodeID      = identity{"node", "system:node:lab-nodes", []string{"system:nodes", "system:masters"}}
 	kubeletID   = identity{"apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"system:masters"}}
 )
 
@@ -76,7 +76,7 @@ func ensurePKI(l layout) error {
 	serving := template("kube-apiserver", nil)
 	serving.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	serving.DNSNames = []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
-	serving.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(NodeIP), firstServiceIP()}
+	serving.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(ControlPlaneIP), firstServiceIP()}
 	if err := issue(l, "apiserver", serving, ca, caKey); err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func statusOf(p *corev1.Pod) any {
 }
 
 // netnsOf is the network namespace the node agent gave a pod.
-func netnsOf(p *corev1.Pod) string { return node.NetnsName(string(p.UID)) }
+func netnsOf(p *corev1.Pod) string { return node.NetnsName(p.Spec.NodeName, string(p.UID)) }
 
 // netnsPIDs lists the processes inside a network namespace.
 func netnsPIDs(t testing.TB, ns string) []int {

@@ -3,13 +3,17 @@ package lab
 import (
 	"context"
 	"fmt"
-	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
 // PreflightError is bad input: the host cannot run the lab as it is. Its
@@ -34,7 +38,7 @@ func preflight(ctx context.Context, l layout, o Options) error {
 	}
 	var pkgs []string
 	for _, tool := range []struct{ name, pkg string }{
-		{"ip", "iproute2"}, {"iptables", "iptables"}, {"iptables-restore", "iptables"}, {"ipset", "ipset"},
+		{"iptables", "iptables"}, {"iptables-restore", "iptables"}, {"ipset", "ipset"},
 	} {
 		if _, err := exec.LookPath(tool.name); err != nil {
 			pkgs = appendOnce(pkgs, tool.pkg)
@@ -46,15 +50,15 @@ func preflight(ctx context.Context, l layout, o Options) error {
 	if len(pkgs) > 0 {
 		p = append(p, "missing tools: apt-get install "+strings.Join(pkgs, " "))
 	}
-	if _, err := exec.LookPath("ip"); err == nil {
-		if _, err := run(ctx, "ip", "netns", "list"); err != nil {
-			p = append(p, "`ip netns` does not work here: "+err.Error())
-		}
-	}
 	var missing []string
 	for _, b := range binaries {
 		if _, err := os.Stat(filepath.Join(o.BinDir, b)); err != nil {
 			missing = append(missing, b)
+		}
+	}
+	for _, b := range cniPlugins {
+		if _, err := os.Stat(filepath.Join(o.BinDir, b)); err != nil {
+			missing = append(missing, "the CNI plugin "+b)
 		}
 	}
 	if len(missing) > 0 {
@@ -64,7 +68,7 @@ func preflight(ctx context.Context, l layout, o Options) error {
 		p = append(p, fmt.Sprintf("%s has no working `lab agent` command (%v): run make build", o.Meshbench, err))
 	}
 	p = append(p, portProblems()...)
-	p = append(p, hostConflicts(ctx, l)...)
+	p = append(p, hostConflicts(l)...)
 	if len(p) > 0 {
 		return &PreflightError{p}
 	}
@@ -108,9 +112,6 @@ var labPorts = []struct {
 	{EtcdClientPort, "etcd clients"},
 	{EtcdPeerPort, "etcd peers"},
 	{APIServerPort, "kube-apiserver"},
-	{KubeProxyHealthz, "kube-proxy healthz"},
-	{KubeProxyMetrics, "kube-proxy metrics"},
-	{KubeletPort, "the node agent's kubelet API"},
 }
 
 func portProblems() []string {
@@ -173,48 +174,42 @@ func tcpListeners() map[int]string {
 	return out
 }
 
-// hostConflicts finds objects the lab would create that already exist and
-// are not the lab's: KUBE-* iptables chains or kube-router ipsets of another
-// Kubernetes node, and host addresses in the lab's networks.
-func hostConflicts(ctx context.Context, l layout) []string {
+// hostConflicts finds addresses of the host's own interfaces inside the
+// lab's networks (underlay, pods, services): the lab's routes would hide
+// them. Nothing else of the host is shared: each node has its own netfilter
+// tables, so the lab runs beside another Kubernetes node.
+func hostConflicts(l layout) []string {
 	if _, err := os.Stat(l.hostMarker()); err == nil {
 		return nil // the lab's own leftovers; up removed them already
 	}
+	h, err := nsnet.Handle("")
+	if err != nil {
+		return []string{"netlink: " + err.Error()}
+	}
+	defer h.Close()
+	addrs, err := h.AddrList(nil, netlink.FAMILY_V4)
+	if err != nil {
+		return []string{"netlink: " + err.Error()}
+	}
 	var p []string
-	if chains, err := foundLabChains(ctx); err == nil && len(chains) > 0 {
-		p = append(p, fmt.Sprintf("iptables already has Kubernetes chains (%s): another kube-proxy or kube-router runs here, and the lab would share its chains", firstFew(chains)))
-	}
-	if sets, err := foundLabIPSets(ctx); err == nil && len(sets) > 0 {
-		p = append(p, fmt.Sprintf("ipsets of another kube-router exist (%s)", firstFew(sets)))
-	}
-	if out, err := run(ctx, "ip", "-o", "-4", "addr", "show"); err == nil {
-		for _, line := range strings.Split(out, "\n") {
-			f := strings.Fields(line)
-			if len(f) >= 4 && f[1] != NodeInterface && inLabNetworks(f[3]) {
-				p = append(p, fmt.Sprintf("interface %s holds %s, inside the lab's networks (node %s, pods %s, services %s)", f[1], f[3], NodeIP, PodCIDR, ServiceCIDR))
-			}
+	for _, a := range addrs {
+		link, err := h.LinkByIndex(a.LinkIndex)
+		if err != nil || link.Attrs().Name == HostInterface {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(a.IP.To4())
+		if ok && inLabNetworks(ip) {
+			p = append(p, fmt.Sprintf("interface %s holds %s, inside the lab's networks (underlay %s/%d, pods %s, services %s)", link.Attrs().Name, a.IPNet, ControlPlaneIP, UnderlayPrefixLen, ClusterCIDR, ServiceCIDR))
 		}
 	}
 	return p
 }
 
-func firstFew(s []string) string {
-	if len(s) > 3 {
-		return strings.Join(s[:3], ", ") + fmt.Sprintf(" and %d more", len(s)-3)
-	}
-	return strings.Join(s, ", ")
-}
-
-// inLabNetworks reports whether an address (CIDR form) lies in the node IP,
-// pod or service ranges.
-func inLabNetworks(cidr string) bool {
-	ip, _, err := net.ParseCIDR(cidr)
-	if err != nil {
-		return false
-	}
-	for _, n := range []string{NodeIP + "/32", PodCIDR, ServiceCIDR} {
-		_, network, _ := net.ParseCIDR(n)
-		if network.Contains(ip) {
+// inLabNetworks reports whether an address lies in the underlay, pod or
+// service ranges.
+func inLabNetworks(ip netip.Addr) bool {
+	for _, n := range []netip.Prefix{netip.PrefixFrom(controlPlaneAddr(), UnderlayPrefixLen).Masked(), netip.MustParsePrefix(ClusterCIDR), netip.MustParsePrefix(ServiceCIDR)} {
+		if n.Contains(ip) {
 			return true
 		}
 	}

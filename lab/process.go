@@ -12,14 +12,27 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
 // component is one long-running process of the lab.
 type component struct {
-	name string   // log and pid file name
-	path string   // executable
-	args []string // every component gets at least one argument under the state dir
-	env  []string // added to the environment
+	name  string   // the component (etcd, kube-proxy, ...)
+	node  string   // the node it serves; empty for the control plane
+	netns string   // the network namespace it runs in; empty for the host's
+	path  string   // executable
+	args  []string // every component gets at least one argument under the state dir
+	env   []string // added to the environment
+}
+
+// id names the component's log and pid files: "kube-proxy" or
+// "mblab-node-1/kube-proxy".
+func (c component) id() string {
+	if c.node == "" {
+		return c.name
+	}
+	return c.node + "/" + c.name
 }
 
 // startDetached starts c in a session of its own with stdin from /dev/null and
@@ -27,13 +40,13 @@ type component struct {
 // waiting: the lab outlives the command that started it. A goroutine reaps
 // the child while this process lives.
 func startDetached(l layout, c component) (int, error) {
-	if err := os.MkdirAll(filepath.Dir(l.log(c.name)), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(l.log(c.id())), 0o755); err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(l.pidDir(), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(l.pid(c.id())), 0o755); err != nil {
 		return 0, err
 	}
-	logf, err := os.OpenFile(l.log(c.name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(l.log(c.id()), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
 	}
@@ -44,12 +57,19 @@ func startDetached(l layout, c component) (int, error) {
 	cmd.Env = append(os.Environ(), c.env...)
 	cmd.Dir = l.dir()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("start %s: %w", c.name, err)
+	start := cmd.Start
+	if c.netns != "" {
+		// Forked from a thread inside the node's namespace, the process
+		// lives there; its mount namespace stays the host's, so /run/netns
+		// (its pods' namespaces) is shared.
+		start = func() error { return nsnet.Do(c.netns, cmd.Start) }
+	}
+	if err := start(); err != nil {
+		return 0, fmt.Errorf("start %s: %w", c.id(), err)
 	}
 	pid := cmd.Process.Pid
 	go cmd.Wait() //nolint:errcheck // only reaps; liveness is read from /proc
-	if err := os.WriteFile(l.pid(c.name), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(l.pid(c.id()), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
 		return pid, err
 	}
 	return pid, nil
@@ -58,43 +78,25 @@ func startDetached(l layout, c component) (int, error) {
 // labProcess is a running process that belongs to the lab at a state dir.
 type labProcess struct {
 	pid  int
-	name string // component name (from its pid file) or executable base name
+	name string // component name
+	node string // the node it serves, from its arguments; empty for the control plane
 }
 
-// findProcesses lists the live processes of the lab at l: those named by its
-// pid files and any other whose command line names the state directory
-// (after a crash the pid files may be gone or stale). A pid is trusted only
-// if its command line still names the state directory, so a reused pid is
-// never signalled.
+// findProcesses lists the live processes of the lab at l: every process
+// whose command line is one of the lab's executables with an argument under
+// the state directory. Pid files are not trusted (after a crash they may be
+// gone or name a reused pid); the command line is.
 func findProcesses(l layout) []labProcess {
 	self := os.Getpid()
-	seen := map[int]bool{}
 	var out []labProcess
-	if entries, err := os.ReadDir(l.pidDir()); err == nil {
-		for _, e := range entries {
-			b, err := os.ReadFile(filepath.Join(l.pidDir(), e.Name()))
-			if err != nil {
-				continue
-			}
-			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-			if err != nil || pid == self {
-				continue
-			}
-			if _, ok := belongs(pid, l); !ok {
-				continue
-			}
-			seen[pid] = true
-			out = append(out, labProcess{pid, strings.TrimSuffix(e.Name(), ".pid")})
-		}
-	}
 	procs, _ := os.ReadDir("/proc")
 	for _, p := range procs {
 		pid, err := strconv.Atoi(p.Name())
-		if err != nil || pid == self || seen[pid] {
+		if err != nil || pid == self {
 			continue
 		}
-		if name, ok := belongs(pid, l); ok {
-			out = append(out, labProcess{pid, name})
+		if lp, ok := belongs(pid, l); ok {
+			out = append(out, lp)
 		}
 	}
 	return out
@@ -103,30 +105,38 @@ func findProcesses(l layout) []labProcess {
 // belongs reports whether pid is alive (not a zombie), runs one of the lab's
 // executables (not, say, a shell or sudo whose command line names the state
 // dir too) and has an argument that is the state directory or a path under it.
-// It returns the component's name.
-func belongs(pid int, l layout) (string, bool) {
+// It returns the process with its component's and node's names.
+func belongs(pid int, l layout) (labProcess, bool) {
 	if !alive(pid) {
-		return "", false
+		return labProcess{}, false
 	}
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
-		return "", false
+		return labProcess{}, false
 	}
 	argv := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
 	name, ok := labComponentName(argv)
 	if !ok {
-		return "", false
+		return labProcess{}, false
 	}
 	dir := filepath.Clean(l.dir())
+	under, node := false, ""
 	for _, a := range argv[1:] {
-		if i := strings.IndexByte(a, '='); i >= 0 && strings.HasPrefix(a, "-") {
-			a = a[i+1:]
+		flag, value, isFlag := strings.Cut(a, "=")
+		if !isFlag || !strings.HasPrefix(a, "-") {
+			flag, value = "", a
 		}
-		if a == dir || strings.HasPrefix(a, dir+"/") {
-			return name, true
+		if value == dir || strings.HasPrefix(value, dir+"/") {
+			under = true
+		}
+		if flag == "--hostname-override" || flag == "--node-name" {
+			node = value
 		}
 	}
-	return "", false
+	if !under {
+		return labProcess{}, false
+	}
+	return labProcess{pid: pid, name: name, node: node}, true
 }
 
 // labExecutables are the base names of the lab's processes; meshbench counts

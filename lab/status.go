@@ -10,40 +10,38 @@ import (
 // ComponentStatus is one component's state.
 type ComponentStatus struct {
 	Name    string
-	PIDs    []int // empty when not running
+	Node    string // the node it serves; empty for the control plane
+	PIDs    []int  // empty when not running
 	Healthy bool
 	Detail  string // why not healthy, or what was checked
 }
 
-// Status reports each component of the lab at o.StateDir.
+// Status reports each component of the lab at o.StateDir: the control plane,
+// then every node's agent, kube-proxy and kube-router.
 func Status(ctx context.Context, o Options) []ComponentStatus {
 	o = o.withDefaults()
-	return status(ctx, layout(o.StateDir))
+	l := layout(o.StateDir)
+	nodes, _ := readTopology(l)
+	return status(ctx, l, nodes)
 }
 
-func status(ctx context.Context, l layout) []ComponentStatus {
+type check struct {
+	what  string
+	check func(context.Context) error
+}
+
+func status(ctx context.Context, l layout, nodes []Node) []ComponentStatus {
 	pids := map[string][]int{}
 	for _, p := range findProcesses(l) {
-		pids[p.name] = append(pids[p.name], p.pid)
-	}
-	checks := map[string]struct {
-		what  string
-		check func(context.Context) error
-	}{
-		etcdName:      {"/health", etcdHealthy},
-		apiserverName: {"/readyz", apiserverReady(l)},
-		agentName:     {"node " + NodeName + " Ready", nodeReady(l)},
-		proxyName:     {"/healthz", kubeProxyHealthy},
-		routerName:    {"chain KUBE-ROUTER-FORWARD", kubeRouterChains},
+		pids[component{name: p.name, node: p.node}.id()] = append(pids[component{name: p.name, node: p.node}.id()], p.pid)
 	}
 	var out []ComponentStatus
-	for _, name := range componentOrder {
-		s := ComponentStatus{Name: name, PIDs: pids[name]}
-		c, hasCheck := checks[name]
+	add := func(name, node string, c *check) {
+		s := ComponentStatus{Name: name, Node: node, PIDs: pids[component{name: name, node: node}.id()]}
 		switch {
 		case len(s.PIDs) == 0:
 			s.Detail = "not running"
-		case !hasCheck:
+		case c == nil:
 			// Started with --secure-port=0: no health endpoint; running is
 			// what can be told.
 			s.Healthy, s.Detail = true, "running"
@@ -56,10 +54,20 @@ func status(ctx context.Context, l layout) []ComponentStatus {
 		}
 		out = append(out, s)
 	}
+	add(etcdName, "", &check{"/health", etcdHealthy})
+	add(apiserverName, "", &check{"/readyz", apiserverReady(l)})
+	add(managerName, "", nil)
+	add(schedulerName, "", nil)
+	for _, n := range nodes {
+		add(agentName, n.Name, &check{"node Ready", nodeReady(l, n.Name)})
+		add(proxyName, n.Name, &check{"/healthz on " + n.IP.String(), kubeProxyHealthy(n)})
+		add(routerName, n.Name, &check{"chain KUBE-ROUTER-FORWARD", kubeRouterChains(n)})
+	}
 	return out
 }
 
-// String renders a status line: "kube-apiserver  pid 123  healthy  /readyz ok".
+// String renders a status line:
+// "mblab-node-1  kube-proxy  pid 123  healthy  /healthz ok".
 func (s ComponentStatus) String() string {
 	pids := "-"
 	if len(s.PIDs) > 0 {
@@ -73,5 +81,9 @@ func (s ComponentStatus) String() string {
 	if s.Healthy {
 		state = "healthy"
 	}
-	return fmt.Sprintf("%-24s %-12s %-9s %s", s.Name, pids, state, s.Detail)
+	where := s.Node
+	if where == "" {
+		where = "control-plane"
+	}
+	return fmt.Sprintf("%-14s %-24s %-12s %-9s %s", where, s.Name, pids, state, s.Detail)
 }

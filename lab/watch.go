@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -34,20 +36,28 @@ func (w *watcher) until(ctx context.Context, what string, check func(context.Con
 	}
 }
 
-// exited returns an error naming the first started component that is gone.
+// exited returns an error naming the first started component that is gone:
+// every pid file under the state directory names one started so far.
 func (w *watcher) exited() error {
-	for _, name := range componentOrder {
-		b, err := os.ReadFile(w.l.pid(name))
+	var gone error
+	_ = filepath.WalkDir(w.l.pidDir(), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || gone != nil {
+			return nil
+		}
+		b, err := os.ReadFile(path)
 		if err != nil {
-			continue
+			return nil
 		}
 		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
 		if err != nil || alive(pid) {
-			continue
+			return nil
 		}
-		return fmt.Errorf("%s exited; the end of %s:\n%s", name, w.l.log(name), tail(w.l.log(name), 15))
-	}
-	return nil
+		rel, _ := filepath.Rel(w.l.pidDir(), path)
+		id := strings.TrimSuffix(rel, ".pid")
+		gone = fmt.Errorf("%s exited; the end of %s:\n%s", id, w.l.log(id), tail(w.l.log(id), 15))
+		return nil
+	})
+	return gone
 }
 
 // tail returns the last n lines of a file.

@@ -6,6 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/meshbench/meshbench/lab"
 	"github.com/meshbench/meshbench/lab/labtest"
 	"github.com/meshbench/meshbench/results"
 )
@@ -48,18 +54,28 @@ func testNamespace(ctx context.Context, t testing.TB, cs kubernetes.Interface) s
 	return ns
 }
 
-// A Deployment of two `meshbench serve` pods becomes Ready with pod IPs; a
-// client pod running `meshbench load` reaches both by pod IP and through
-// their Service; its output comes back through the apiserver (GetLogs).
-func TestDeploymentServiceAndLogs(t *testing.T) {
+// A Deployment of one `meshbench serve` pod per node (required pod
+// anti-affinity on kubernetes.io/hostname) spreads over the three nodes,
+// every pod wired by the node's CNI plugin (ptp, recorded with the pod; its
+// eth0 a veth whose node-side end lives in its node's namespace); a client
+// pod on the first node running `meshbench load` reaches every pod by pod IP
+// — two of them across nodes — and through their Service; the logs of a pod
+// on every node, and the client's results, come back through the apiserver
+// (kubectl logs).
+func TestDeploymentAcrossNodesServiceAndLogs(t *testing.T) {
 	l := labtest.Up(t)
 	cs := labtest.Client(t, l)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ns := testNamespace(ctx, t, cs)
+	nodes := l.Nodes()
+	if len(nodes) < 3 {
+		t.Fatalf("the tests' lab has %d nodes, want 3", len(nodes))
+	}
+	checkNodes(ctx, t, cs, nodes)
 
 	labels := map[string]string{"app": "server"}
-	replicas := int32(2)
+	replicas := int32(len(nodes))
 	dep := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "server"},
 		Spec: appsv1.DeploymentSpec{
@@ -67,7 +83,15 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{serveContainer()}},
+				Spec: corev1.PodSpec{
+					Containers: []corev1.Container{serveContainer()},
+					Affinity: &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+						RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{
+							LabelSelector: &metav1.LabelSelector{MatchLabels: labels},
+							TopologyKey:   "kubernetes.io/hostname",
+						}},
+					}},
+				},
 			},
 		},
 	}
@@ -85,7 +109,7 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 	}
 
 	var pods []corev1.Pod
-	waitFor(ctx, t, "2 ready server pods with IPs", func() bool {
+	waitFor(ctx, t, fmt.Sprintf("%d ready server pods with IPs", replicas), func() bool {
 		list, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "app=server"})
 		if err != nil {
 			return false
@@ -96,30 +120,39 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 				pods = append(pods, p)
 			}
 		}
-		return len(pods) == 2
+		return len(pods) == int(replicas)
 	})
-	waitFor(ctx, t, "the Deployment available", func() bool {
-		d, err := cs.AppsV1().Deployments(ns).Get(ctx, "server", metav1.GetOptions{})
-		return err == nil && d.Status.AvailableReplicas == 2
-	})
-	if pods[0].Status.PodIP == pods[1].Status.PodIP {
-		t.Fatalf("both pods have IP %s", pods[0].Status.PodIP)
+	byNode := map[string]corev1.Pod{}
+	for _, p := range pods {
+		byNode[p.Spec.NodeName] = p
 	}
-
-	// kube-proxy programs the Service a moment after its endpoints exist;
-	// the client below waits for that (--wait-reachable).
+	for _, n := range nodes {
+		p, ok := byNode[n.Name]
+		if !ok {
+			t.Fatalf("no server pod on node %s: the Deployment did not spread (%d pods on %d nodes)", n.Name, len(pods), len(byNode))
+		}
+		if !n.PodCIDR.Contains(netip.MustParseAddr(p.Status.PodIP)) || p.Status.HostIP != n.IP.String() {
+			t.Errorf("pod %s on %s: IP %s host IP %s; want an IP in %s on %s", p.Name, n.Name, p.Status.PodIP, p.Status.HostIP, n.PodCIDR, n.IP)
+		}
+		checkWiredByCNI(t, l, n, &p)
+		out, err := cs.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+		if err != nil || !bytes.Contains(out, []byte("listening")) {
+			t.Errorf("logs of pod %s on %s through the apiserver: %q, %v", p.Name, n.Name, out, err)
+		}
+	}
 
 	const requests = 10
 	args := []string{"load", "--sizes", "100", "-n", fmt.Sprint(requests), "--warmup", "1", "--rounds", "1", "--rate", "50", "-o", "-",
 		// kube-proxy writes a new Service's rules a moment after it exists.
 		"--wait-reachable", "2m"}
-	for i, p := range pods {
-		args = append(args, "-t", fmt.Sprintf("pod%d=http://%s:8080", i, p.Status.PodIP))
+	for _, n := range nodes {
+		args = append(args, "-t", fmt.Sprintf("%s=http://%s:8080", n.Name, byNode[n.Name].Status.PodIP))
 	}
 	args = append(args, "-t", fmt.Sprintf("service=http://%s:8080", svc.Spec.ClusterIP))
 	client := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "client"},
 		Spec: corev1.PodSpec{
+			NodeName:      nodes[0].Name,
 			RestartPolicy: corev1.RestartPolicyNever,
 			Containers:    []corev1.Container{{Name: "load", Image: meshbenchImage, Args: args}},
 		},
@@ -166,24 +199,80 @@ func TestDeploymentServiceAndLogs(t *testing.T) {
 		}
 		reached[c.Arm] = true
 	}
-	for _, arm := range []string{"pod0", "pod1", "service"} {
+	for _, arm := range append(nodeNames(nodes), "service") {
 		if !reached[arm] {
-			t.Errorf("the client did not reach %s; logs:\n%s", arm, logs)
+			t.Errorf("the client on %s did not reach %s; logs:\n%s", nodes[0].Name, arm, logs)
 		}
 	}
 }
 
-// kube-router enforces NetworkPolicies: a deny-all on the server blocks the
-// client, an allow for the client's labels and port admits it, and a pod
-// without those labels stays blocked.
-func TestNetworkPolicyEnforced(t *testing.T) {
+func nodeNames(nodes []lab.Node) []string {
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.Name)
+	}
+	return out
+}
+
+// checkWiredByCNI asserts the pod's interface was made by the node's CNI
+// plugin: the agent recorded the conflist's plugin type with the pod, the
+// pod's eth0 is a veth holding its IP, and the node-side end CNI reported
+// lives in the node's namespace, not the host's.
+func checkWiredByCNI(t *testing.T, l *lab.Lab, n lab.Node, p *corev1.Pod) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(l.StateDir(), "nodes", n.Name, "pods", string(p.UID), "record.json"))
+	if err != nil {
+		t.Errorf("pod %s: no record on node %s: %v", p.Name, n.Name, err)
+		return
+	}
+	var rec struct {
+		CNIType  string `json:"cniType"`
+		HostVeth string `json:"hostVeth"`
+		IP       string `json:"ip"`
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.CNIType != "ptp" || rec.IP != p.Status.PodIP || rec.HostVeth == "" {
+		t.Errorf("pod %s record %s: want cniType ptp, its IP %s and a host veth", p.Name, b, p.Status.PodIP)
+	}
+	out, err := exec.Command("ip", "-n", netnsOf(p), "-d", "-o", "addr", "show", "dev", "eth0").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), p.Status.PodIP+"/") {
+		t.Errorf("pod %s eth0: %s %v; want it to hold %s", p.Name, out, err, p.Status.PodIP)
+	}
+	out, err = exec.Command("ip", "-n", netnsOf(p), "-d", "link", "show", "dev", "eth0").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "veth") {
+		t.Errorf("pod %s eth0 is not a veth: %s %v", p.Name, out, err)
+	}
+	if out, err := exec.Command("ip", "-n", n.Name, "link", "show", "dev", rec.HostVeth).CombinedOutput(); err != nil {
+		t.Errorf("pod %s: node-side veth %s not in %s's namespace: %s", p.Name, rec.HostVeth, n.Name, out)
+	}
+	if _, err := os.Stat("/sys/class/net/" + rec.HostVeth); err == nil {
+		t.Errorf("pod %s: node-side veth %s is in the host's namespace", p.Name, rec.HostVeth)
+	}
+}
+
+// kube-router enforces NetworkPolicies across nodes: with the server on one
+// node and the client and probe on another, a deny-all on the server blocks
+// the client, an allow for the client's labels and port admits it, and a
+// pod without those labels stays blocked — enforced in the netfilter of the
+// server's node, where kube-router wrote the server pod's firewall chain.
+func TestNetworkPolicyEnforcedAcrossNodes(t *testing.T) {
 	l := labtest.Up(t)
 	cs := labtest.Client(t, l)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ns := testNamespace(ctx, t, cs)
+	nodes := l.Nodes()
+	if len(nodes) < 2 {
+		t.Fatalf("the tests' lab has %d nodes, want 2 or more", len(nodes))
+	}
+	serverNode, clientNode := nodes[0], nodes[1]
 
-	server, client, probe := startRolePods(ctx, t, cs, ns)
+	server, client, probe := startRolePods(ctx, t, cs, ns, serverNode.Name, clientNode.Name)
+	if server.Spec.NodeName == client.Spec.NodeName || server.Spec.NodeName == probe.Spec.NodeName {
+		t.Fatalf("server on %s, client on %s, probe on %s: want the server on a node of its own", server.Spec.NodeName, client.Spec.NodeName, probe.Spec.NodeName)
+	}
 	url := fmt.Sprintf("http://%s:8080/healthz", server.Status.PodIP)
 	reaches := func(from *corev1.Pod) bool {
 		code, err := getFromNetns(ctx, netnsOf(from), url, time.Second)
@@ -229,15 +318,46 @@ func TestNetworkPolicyEnforced(t *testing.T) {
 			t.Fatal("the probe, whose labels no policy allows, reached the server")
 		}
 	}
+	// The server's node holds the server's pod firewall, with the client's
+	// address admitted through an ipset; the client's node has no firewall
+	// for the server.
+	if !podFirewalled(t, serverNode.Name, server.Status.PodIP) {
+		t.Errorf("the netfilter of the server's node %s has no pod firewall rule for %s", serverNode.Name, server.Status.PodIP)
+	}
+	if podFirewalled(t, clientNode.Name, server.Status.PodIP) {
+		t.Errorf("the client's node %s firewalls the server %s, which runs on %s", clientNode.Name, server.Status.PodIP, serverNode.Name)
+	}
 }
 
-// startRolePods starts a server, a client and a probe pod (each running
-// `meshbench serve`, labelled by meshbench.io/role) and waits until they run.
-func startRolePods(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns string) (server, client, probe *corev1.Pod) {
+// podFirewalled reports whether kube-router on node jumps traffic to ip into
+// a pod firewall chain (KUBE-POD-FW-*), read with iptables-save in the
+// node's namespace.
+func podFirewalled(t *testing.T, node, ip string) bool {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "exec", node, "iptables-save", "-t", "filter").Output()
+	if err != nil {
+		t.Fatalf("iptables-save in %s: %v", node, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "-d "+ip+"/32") && strings.Contains(line, "KUBE-POD-FW-") {
+			return true
+		}
+	}
+	return false
+}
+
+// startRolePods starts a server pod on serverNode and a client and a probe
+// pod on clientNode (each running `meshbench serve`, labelled by
+// meshbench.io/role) and waits until they run.
+func startRolePods(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns, serverNode, clientNode string) (server, client, probe *corev1.Pod) {
 	t.Helper()
 	var out []*corev1.Pod
 	for _, role := range []string{"server", "client", "probe"} {
 		p := servePod(role, map[string]string{"meshbench.io/role": role})
+		p.Spec.NodeName = clientNode
+		if role == "server" {
+			p.Spec.NodeName = serverNode
+		}
 		if _, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -22,23 +22,34 @@ func newLabCmd() *cobra.Command {
 	var stateDir string
 	cmd := &cobra.Command{
 		Use:   "lab",
-		Short: "Run a real single-node Kubernetes on this machine, pods as network namespaces",
-		Long: `lab runs etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-kube-proxy, kube-router (the NetworkPolicy engine) and a node agent whose pods
-are network namespaces on this host. It needs Linux, root (or CAP_NET_ADMIN),
-and the binaries built by 'make lab'.`,
+		Short: "Run a real Kubernetes of 1-5 nodes on this machine, nodes and pods as network namespaces",
+		Long: `lab runs etcd, kube-apiserver, kube-controller-manager and kube-scheduler on
+this host, and 1-5 nodes, each a network namespace on a shared underlay bridge
+running a node agent (the kubelet's role; pods wired by the CNI plugins ptp,
+host-local and loopback through libcni), kube-proxy and kube-router (the
+NetworkPolicy engine). It needs Linux, root (or CAP_NET_ADMIN), and the
+binaries built by 'make lab'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.PersistentFlags().StringVar(&stateDir, "state-dir", lab.StateDirFromEnv(), "directory of the lab's certificates, kubeconfig, logs and pid files (env MESHBENCH_LAB_DIR)")
 	opts := func() lab.Options { return lab.Options{StateDir: stateDir, Progress: os.Stderr} }
+	var nodes int
 
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Start the lab and wait until it is ready",
-		Args:  cobra.NoArgs,
+		Example: `  meshbench lab up              # two nodes: runs measure across nodes, like a real cluster
+  meshbench lab up --nodes 1    # one node
+  meshbench lab up --nodes 3`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := lab.Start(cmd.Context(), opts())
+			if err := lab.CheckNodeCount(nodes); err != nil {
+				return usageErr(err)
+			}
+			o := opts()
+			o.Nodes = nodes
+			l, err := lab.Start(cmd.Context(), o)
 			var pe *lab.PreflightError
 			if errors.As(err, &pe) {
 				return usageErr(err)
@@ -50,6 +61,7 @@ and the binaries built by 'make lab'.`,
 			return nil
 		},
 	}
+	up.Flags().IntVar(&nodes, "nodes", lab.DefaultNodes, fmt.Sprintf("number of nodes, %d-%d; each is a network namespace with its own agent, kube-proxy and kube-router", lab.MinNodes, lab.MaxNodes))
 	down := &cobra.Command{
 		Use:   "down",
 		Short: "Stop the lab and remove everything it made on this host",
@@ -60,7 +72,7 @@ and the binaries built by 'make lab'.`,
 	}
 	status := &cobra.Command{
 		Use:   "status",
-		Short: "Show each component's health",
+		Short: "Show the health of the control plane and of every node's components",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			healthy := true

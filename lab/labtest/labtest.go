@@ -93,21 +93,26 @@ func Requirements(t testing.TB) {
 	if !ok {
 		Unavailable(t, "not inside the meshbench checkout")
 	}
-	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kube-router"} {
+	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy", "kube-router", "ptp", "host-local", "loopback"} {
 		if _, err := os.Stat(filepath.Join(root, "bin", b)); err != nil {
 			Unavailable(t, "%s is not built: run make lab", b)
 		}
 	}
-	for _, tool := range []string{"etcd", "ip", "iptables", "ipset"} {
+	for _, tool := range []string{"etcd", "iptables", "ipset"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			Unavailable(t, "%s missing: apt-get install etcd-server iproute2 iptables ipset", tool)
+			Unavailable(t, "%s missing: apt-get install etcd-server iptables ipset", tool)
 		}
 	}
 }
 
-// Options are the lab options for tests at stateDir: the binaries of the
-// checkout and a meshbench built from it now (the node agent's code is the
-// one under test, not whatever bin/meshbench holds).
+// Nodes is how many nodes the tests' lab runs: three, so that a Deployment
+// spreads over nodes, cross-node placement has a choice, and the routes
+// between nodes are more than one pair.
+const Nodes = 3
+
+// Options are the lab options for tests at stateDir: a lab of Nodes nodes,
+// the binaries of the checkout and a meshbench built from it now (the node
+// agent's code is the one under test, not whatever bin/meshbench holds).
 func Options(t testing.TB, stateDir string) lab.Options {
 	t.Helper()
 	root, _ := lab.RepoRoot()
@@ -117,7 +122,7 @@ func Options(t testing.TB, stateDir string) lab.Options {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building meshbench for the lab's node agent: %v\n%s", err, out)
 	}
-	return lab.Options{StateDir: stateDir, BinDir: filepath.Join(root, "bin"), Meshbench: exe, Progress: testLog{t}}
+	return lab.Options{StateDir: stateDir, Nodes: Nodes, BinDir: filepath.Join(root, "bin"), Meshbench: exe, Progress: testLog{t}}
 }
 
 // Up returns a ready lab: a healthy one already running at the state

@@ -32,8 +32,13 @@ type Config struct {
 	// NodeIP is the Node's InternalIP; it must exist on a local interface.
 	// The kubelet API listens on it.
 	NodeIP string
-	// PodCIDR is the range pod IPs come from, e.g. 10.244.0.0/24.
+	// PodCIDR is the Node's spec.podCIDR, e.g. 10.244.0.0/24; the CNI
+	// configuration's IPAM hands out pod IPs from it.
 	PodCIDR string
+	// CNIConfDir holds the node's CNI network configuration (the first
+	// .conflist by name is used); CNIBinDir the plugins.
+	CNIConfDir string
+	CNIBinDir  string
 	// StateDir keeps pod records (addresses survive a restart) and logs.
 	StateDir string
 	// KubeletPort is the kubelet API's HTTPS port (10250 by default).
@@ -67,8 +72,11 @@ func (c *Config) Check() error {
 	if ip, err := netip.ParseAddr(c.NodeIP); err != nil || !ip.Is4() {
 		return fmt.Errorf("node IP %q: want an IPv4 address, e.g. 10.250.0.1", c.NodeIP)
 	}
-	if _, err := NewIPAM(c.PodCIDR); err != nil {
-		return err
+	if p, err := netip.ParsePrefix(c.PodCIDR); err != nil || !p.Addr().Is4() || p.Bits() > 30 {
+		return fmt.Errorf("pod CIDR %q: want an IPv4 prefix of /30 or larger, e.g. 10.244.0.0/24", c.PodCIDR)
+	}
+	if c.CNIConfDir == "" || c.CNIBinDir == "" {
+		return errors.New("CNI: want a configuration directory and a plugin directory")
 	}
 	return nil
 }
@@ -79,7 +87,7 @@ type Agent struct {
 	binary string
 	client kubernetes.Interface
 	store  *Store
-	ipam   *IPAM
+	cni    *CNI
 	lister corelisters.PodLister
 	queue  workqueue.TypedRateLimitingInterface[string]
 	log    *slog.Logger
@@ -119,7 +127,9 @@ func run(ctx context.Context, cfg Config, client kubernetes.Interface) error {
 	if a.store, err = NewStore(cfg.StateDir); err != nil {
 		return err
 	}
-	a.ipam, _ = NewIPAM(cfg.PodCIDR)
+	if a.cni, err = NewCNI(cfg.CNIConfDir, cfg.CNIBinDir, filepath.Join(cfg.StateDir, "cni-cache")); err != nil {
+		return err
+	}
 	a.queue = workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](200*time.Millisecond, 30*time.Second))
 	defer a.queue.ShutDown()
 
@@ -163,7 +173,7 @@ func run(ctx context.Context, cfg Config, client kubernetes.Interface) error {
 	if err := a.recover(ctx); err != nil {
 		return err
 	}
-	a.log.Info("node agent ready", "node", cfg.NodeName, "nodeIP", cfg.NodeIP, "podCIDR", cfg.PodCIDR, "kubeletPort", cfg.KubeletPort)
+	a.log.Info("node agent ready", "node", cfg.NodeName, "nodeIP", cfg.NodeIP, "podCIDR", cfg.PodCIDR, "kubeletPort", cfg.KubeletPort, "cni", a.cni.File(), "plugin", a.cni.Type())
 
 	const workers = 4
 	for range workers {

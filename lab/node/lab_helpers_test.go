@@ -151,16 +151,25 @@ func waitGone(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns, na
 	})
 }
 
-// hostObjects reports which of a pod's host objects exist: netns, veth, route.
-func hostObjects(t testing.TB, uid, podIP string) (netns, veth, route bool) {
+// hostObjects reports which of a pod's objects exist on its node: its
+// netns, the node-side veth CNI made, and the node's route to the pod (read
+// with iproute2 in the node's namespace; the route names the veth).
+func hostObjects(t testing.TB, nodeName, uid, podIP string) (netns, veth, route bool) {
 	t.Helper()
-	netns, veth = node.NetnsExists(node.NetnsName(uid)), node.LinkExists(node.VethName(uid))
+	netns = node.NetnsExists(node.NetnsName(nodeName, uid))
 	if podIP != "" {
-		out, err := exec.Command("ip", "route", "show", podIP+"/32").CombinedOutput()
+		out, err := exec.Command("ip", "-n", nodeName, "-o", "route", "show", podIP+"/32").CombinedOutput()
 		if err != nil {
-			t.Fatalf("ip route show: %v: %s", err, out)
+			t.Fatalf("ip -n %s route show: %v: %s", nodeName, err, out)
 		}
 		route = strings.TrimSpace(string(out)) != ""
+		if f := strings.Fields(string(out)); route {
+			for i := 0; i+1 < len(f); i++ {
+				if f[i] == "dev" {
+					veth = exec.Command("ip", "-n", nodeName, "link", "show", "dev", f[i+1]).Run() == nil
+				}
+			}
+		}
 	}
 	return
 }

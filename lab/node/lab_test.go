@@ -3,6 +3,7 @@ package node_test
 import (
 	"bufio"
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +31,9 @@ func TestPodLivesInItsNetns(t *testing.T) {
 
 	p := create(ctx, t, cs, ns, servePod("server", ""))
 	p = waitPod(ctx, t, cs, ns, p.Name, "Running and Ready with an IP", runningReady)
-	if !inCIDR(p.Status.PodIP, lab.PodCIDR) || p.Status.HostIP != lab.NodeIP || p.Spec.NodeName != lab.NodeName {
-		t.Fatalf("pod IP %s host IP %s node %s: want an IP in %s on %s (%s)", p.Status.PodIP, p.Status.HostIP, p.Spec.NodeName, lab.PodCIDR, lab.NodeName, lab.NodeIP)
+	n := labNode(t, l, p.Spec.NodeName)
+	if !n.PodCIDR.Contains(netip.MustParseAddr(p.Status.PodIP)) || p.Status.HostIP != n.IP.String() {
+		t.Fatalf("pod IP %s host IP %s node %s: want an IP in %s on %s", p.Status.PodIP, p.Status.HostIP, p.Spec.NodeName, n.PodCIDR, n.IP)
 	}
 	if len(p.Status.PodIPs) != 1 || p.Status.PodIPs[0].IP != p.Status.PodIP {
 		t.Errorf("podIPs %v, want [%s]", p.Status.PodIPs, p.Status.PodIP)
@@ -43,7 +45,7 @@ func TestPodLivesInItsNetns(t *testing.T) {
 	if body, err := hostGet("http://" + p.Status.PodIP + ":8080/healthz"); err != nil {
 		t.Fatalf("GET /healthz at the pod IP from the host: %v %q", err, body)
 	}
-	netns, veth, route := hostObjects(t, string(p.UID), p.Status.PodIP)
+	netns, veth, route := hostObjects(t, p.Spec.NodeName, string(p.UID), p.Status.PodIP)
 	if !netns || !veth || !route {
 		t.Fatalf("running pod: netns %v veth %v route %v; want all three", netns, veth, route)
 	}
@@ -59,7 +61,7 @@ func TestPodLivesInItsNetns(t *testing.T) {
 		t.Errorf("deleting the pod took %v; the agent should finish it as soon as the server stops", took)
 	}
 	waitFor(ctx, t, "the pod's netns, veth and route to go", func() bool {
-		netns, veth, route = hostObjects(t, string(p.UID), p.Status.PodIP)
+		netns, veth, route = hostObjects(t, p.Spec.NodeName, string(p.UID), p.Status.PodIP)
 		return !netns && !veth && !route
 	})
 }
@@ -163,7 +165,7 @@ func TestUnsupportedImageSaysWhy(t *testing.T) {
 	if p.Status.Phase != corev1.PodPending || p.Status.PodIP != "" {
 		t.Errorf("phase %s podIP %q: want Pending without an address", p.Status.Phase, p.Status.PodIP)
 	}
-	if netns, _, _ := hostObjects(t, string(p.UID), ""); netns {
+	if netns, _, _ := hostObjects(t, p.Spec.NodeName, string(p.UID), ""); netns {
 		t.Error("a pod that cannot run got a netns")
 	}
 	if err := cs.CoreV1().Pods(ns).Delete(ctx, p.Name, metav1.DeleteOptions{}); err != nil {
@@ -290,4 +292,16 @@ func TestContainersShareThePodNetns(t *testing.T) {
 	if err != nil || !strings.Contains(serveLog, "listening on") || strings.Contains(serveLog, initLog) {
 		t.Errorf("serve container's log %q (%v): want its own output only", serveLog, err)
 	}
+}
+
+// labNode is the lab node of this name.
+func labNode(t testing.TB, l *lab.Lab, name string) lab.Node {
+	t.Helper()
+	for _, n := range l.Nodes() {
+		if n.Name == name {
+			return n
+		}
+	}
+	t.Fatalf("node %q is not one of the lab's %v", name, l.Nodes())
+	return lab.Node{}
 }

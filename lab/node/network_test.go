@@ -2,8 +2,11 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,38 +15,115 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/meshbench/meshbench/lab"
+	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
-// testPodCIDR keeps test pods apart from a lab's pods (10.244.0.0/24).
+// testPodCIDR keeps test pods apart from a lab's pods (10.244.0.0/16).
 const testPodCIDR = "10.251.0.0/24"
 
-// startTestPod builds a pod network and starts the test server in it.
-func startTestPod(t *testing.T, ipam *IPAM, name string) (PodNetwork, *Process) {
+// testNode is a node namespace of the test's own with an agent's CNI
+// runtime over testPodCIDR: the reference plugins of `make lab`, a conflist
+// like the lab's, host-local's leases in a temporary directory. The plugins
+// run inside the namespace, as they do under the lab's agents.
+type testNode struct {
+	name  string
+	agent *Agent
+	ipam  string // host-local's data directory
+}
+
+func newTestNode(t testing.TB) *testNode {
 	t.Helper()
-	uid := fmt.Sprintf("test-%s-%d-%d", name, os.Getpid(), time.Now().UnixNano())
-	addr, err := ipam.Allocate(uid)
+	requireNetns(t)
+	root, ok := lab.RepoRoot()
+	if !ok {
+		t.Fatal("not inside the meshbench checkout")
+	}
+	bin := filepath.Join(root, "bin")
+	for _, p := range []string{"ptp", "host-local", "loopback"} {
+		if _, err := os.Stat(filepath.Join(bin, p)); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("CNI plugin %s not built: run make lab", p)
+			}
+			t.Skipf("CNI plugin %s not built: run make lab (CI=true makes this a failure)", p)
+		}
+	}
+	dir := t.TempDir()
+	n := &testNode{name: fmt.Sprintf("mbtest-node-%d", os.Getpid()), ipam: filepath.Join(dir, "ipam")}
+	conf := map[string]any{
+		"cniVersion": "1.0.0", "name": "test", "loadOnlyInlinedPlugins": true,
+		"plugins": []any{map[string]any{
+			"type": "ptp", "mtu": 1500,
+			"ipam": map[string]any{
+				"type": "host-local", "dataDir": n.ipam,
+				"ranges": [][]map[string]string{{{"subnet": testPodCIDR}}},
+				"routes": []map[string]string{{"dst": "0.0.0.0/0"}},
+			},
+		}},
+	}
+	b, _ := json.Marshal(conf)
+	confDir := filepath.Join(dir, "net.d")
+	if err := os.MkdirAll(confDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(confDir, "10-test.conflist"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cni, err := NewCNI(confDir, bin, filepath.Join(dir, "cache"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn := NetworkFor(uid, addr)
-	ctx := context.Background()
-	t.Cleanup(func() {
-		KillNetnsProcesses(pn.Netns)
-		_ = pn.Teardown(ctx)
-	})
-	if err := pn.Setup(ctx); err != nil {
+	if err := nsnet.Create(n.name); err != nil {
 		t.Fatal(err)
 	}
-	// Setting up twice converges (an agent restarting does it).
-	if err := pn.Setup(ctx); err != nil {
-		t.Fatalf("second setup: %v", err)
+	t.Cleanup(func() {
+		nss, _ := nsnet.List(func(s string) bool { return isNodeNetns(n.name, s) })
+		for _, ns := range nss {
+			_ = nsnet.Delete(ns)
+		}
+		_ = nsnet.Delete(n.name)
+	})
+	n.agent = &Agent{cfg: Config{NodeName: n.name}, cni: cni, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	return n
+}
+
+// in runs fn inside the test node's namespace.
+func (n *testNode) in(t testing.TB, fn func() error) {
+	t.Helper()
+	if err := nsnet.Do(n.name, fn); err != nil {
+		t.Fatal(err)
 	}
+}
+
+// testPod is a pod of the test node, wired by CNI, running the test server.
+type testPod struct {
+	at   PodAttachment
+	net  PodNetwork
+	proc *Process
+}
+
+// startTestPod wires a pod through CNI ADD on the test node and starts the
+// test server in it.
+func startTestPod(t *testing.T, n *testNode, name string) *testPod {
+	t.Helper()
+	uid := fmt.Sprintf("test-%s-%d-%d", name, os.Getpid(), time.Now().UnixNano())
+	p := &testPod{at: attachment("test/"+name, uid, NetnsName(n.name, uid))}
+	ctx := context.Background()
+	t.Cleanup(func() {
+		_ = nsnet.Do(n.name, func() error { return n.agent.teardownNetwork(ctx, p.at) })
+	})
+	n.in(t, func() error {
+		var err error
+		p.net, err = n.agent.setupNetwork(ctx, p.at)
+		return err
+	})
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc, err := StartProcess(ProcessSpec{
-		Netns:   pn.Netns,
+	p.proc, err = StartProcess(ProcessSpec{
+		Netns:   p.net.Netns,
 		Path:    self,
 		Args:    []string{"-test.run=^$"},
 		Env:     []string{serveEnv + "=:8080", "POD_NAME=" + name},
@@ -52,14 +132,25 @@ func startTestPod(t *testing.T, ipam *IPAM, name string) (PodNetwork, *Process) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { proc.Stop(time.Second) })
-	return pn, proc
+	t.Cleanup(func() { p.proc.Stop(time.Second) })
+	return p
 }
 
-// get fetches url, retrying while the server starts.
-func get(t *testing.T, url string) string {
+// getIn fetches url from inside namespace ns on a new connection, retrying
+// while the server starts.
+func getIn(t *testing.T, ns, url string) string {
 	t.Helper()
-	c := &http.Client{Timeout: 2 * time.Second}
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (conn net.Conn, err error) {
+			err = nsnet.Do(ns, func() error {
+				var derr error
+				conn, derr = (&net.Dialer{}).DialContext(ctx, network, addr)
+				return derr
+			})
+			return conn, err
+		},
+	}}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := c.Get(url)
@@ -71,123 +162,124 @@ func get(t *testing.T, url string) string {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("GET %s: no answer within 10 s: %v", url, err)
+			t.Fatalf("GET %s from %s: no answer within 10 s: %v", url, ns, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func routeExists(t *testing.T, prefix string) bool {
+// nodeRoute reports whether the test node routes ip/32 (ptp's route to a pod).
+func (n *testNode) nodeRoute(t testing.TB, ip string) bool {
 	t.Helper()
-	out, err := exec.Command("ip", "route", "show", prefix).CombinedOutput()
+	out, err := exec.Command("ip", "-n", n.name, "route", "show", ip+"/32").CombinedOutput()
 	if err != nil {
-		t.Fatalf("ip route show %s: %v: %s", prefix, err, out)
+		t.Fatalf("ip -n %s route show: %v: %s", n.name, err, out)
 	}
 	return strings.TrimSpace(string(out)) != ""
 }
 
-// TestPodNetworkServesByPodIP: a program started in a pod's netns is reached
-// from the host at the pod IP (host route -> veth -> eth0), answers through
-// the pod's default route via 169.254.1.1 (proxy ARP on the host side), and
-// after the process is stopped and the network torn down nothing is left:
-// no netns, no veth, no route, no process.
-func TestPodNetworkServesByPodIP(t *testing.T) {
-	requireNetns(t)
-	ipam, err := NewIPAM(testPodCIDR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn, proc := startTestPod(t, ipam, "server")
+// leased reports whether host-local holds a lease for ip.
+func (n *testNode) leased(ip string) bool {
+	_, err := os.Stat(filepath.Join(n.ipam, "test", ip))
+	return err == nil
+}
 
-	body := get(t, fmt.Sprintf("http://%s:8080/", pn.IP))
-	if !strings.Contains(body, "local="+pn.IP.String()+":8080") || !strings.Contains(body, "env=server") {
-		t.Fatalf("answer %q: want it served at %s:8080 with the pod's env", body, pn.IP)
+// CNI ADD wires a pod: its eth0 (a veth made by ptp) holds an address of the
+// pod CIDR leased by host-local, the node routes to it through the node-side
+// veth, a program in the pod answers at that address from the node, and
+// CHECK passes. DEL (with the namespace's removal) leaves nothing: no
+// namespace, no veth, no route, no lease; a second DEL is a no-op, as the
+// CNI specification asks.
+func TestCNIWiresAndUnwiresAPod(t *testing.T) {
+	n := newTestNode(t)
+	p := startTestPod(t, n, "server")
+	ip := p.net.IP.String()
+	if !strings.HasPrefix(ip, "10.251.0.") || !n.leased(ip) || p.net.HostVeth == "" {
+		t.Fatalf("wiring %+v: want an address of %s leased by host-local and a node-side veth", p.net, testPodCIDR)
 	}
-	// The address is on eth0 inside the pod, not on the host.
-	out, err := exec.Command("ip", "-n", pn.Netns, "-4", "-o", "addr", "show", "dev", PodInterface).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), pn.IP.String()+"/32") {
-		t.Fatalf("eth0 in %s: want %s/32, got %s (%v)", pn.Netns, pn.IP, out, err)
+	body := getIn(t, n.name, fmt.Sprintf("http://%s:8080/", ip))
+	if !strings.Contains(body, "local="+ip+":8080") || !strings.Contains(body, "env=server") {
+		t.Fatalf("answer %q: want it served at %s:8080 with the pod's env", body, ip)
 	}
+	out, err := exec.Command("ip", "-n", p.net.Netns, "-d", "-o", "link", "show", "dev", PodInterface).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "veth") {
+		t.Fatalf("eth0 in %s is not a veth: %s %v", p.net.Netns, out, err)
+	}
+	if !n.nodeRoute(t, ip) || !nsnet.LinkExists(n.name, p.net.HostVeth) {
+		t.Fatalf("node %s: route to %s %v, veth %s %v; want both", n.name, ip, n.nodeRoute(t, ip), p.net.HostVeth, nsnet.LinkExists(n.name, p.net.HostVeth))
+	}
+	ctx := context.Background()
+	n.in(t, func() error { return n.agent.cni.Check(ctx, p.at) })
 
-	proc.Stop(2 * time.Second)
-	code, sig, _ := proc.Result()
+	p.proc.Stop(2 * time.Second)
+	code, sig, _ := p.proc.Result()
 	if code != 128+int(syscall.SIGTERM) || sig != syscall.SIGTERM.String() {
 		t.Errorf("stopped server: exit %d (%s), want %d (terminated)", code, sig, 128+int(syscall.SIGTERM))
 	}
-	if err := pn.Teardown(context.Background()); err != nil {
+	n.in(t, func() error { return n.agent.teardownNetwork(ctx, p.at) })
+	if NetnsExists(p.net.Netns) || nsnet.LinkExists(n.name, p.net.HostVeth) || n.nodeRoute(t, ip) || n.leased(ip) {
+		t.Fatalf("after DEL: netns %v, veth %v, route %v, lease %v; want none left",
+			NetnsExists(p.net.Netns), nsnet.LinkExists(n.name, p.net.HostVeth), n.nodeRoute(t, ip), n.leased(ip))
+	}
+	n.in(t, func() error { return n.agent.teardownNetwork(ctx, p.at) })
+}
+
+// CHECK fails once a pod's wiring is broken (its node-side veth deleted
+// behind the plugin's back): what the agent relies on to rewire a pod after
+// a restart instead of trusting a record.
+func TestCNICheckFailsOnBrokenWiring(t *testing.T) {
+	n := newTestNode(t)
+	p := startTestPod(t, n, "broken")
+	ctx := context.Background()
+	n.in(t, func() error { return n.agent.cni.Check(ctx, p.at) })
+	if err := nsnet.DeleteLink(n.name, p.net.HostVeth); err != nil {
 		t.Fatal(err)
 	}
-	if NetnsExists(pn.Netns) || LinkExists(pn.Veth) || routeExists(t, pn.IP.String()+"/32") {
-		t.Fatalf("after teardown: netns %v, veth %v, route %v; want none left",
-			NetnsExists(pn.Netns), LinkExists(pn.Veth), routeExists(t, pn.IP.String()+"/32"))
-	}
-	// A second teardown is a no-op.
-	if err := pn.Teardown(context.Background()); err != nil {
-		t.Fatalf("second teardown: %v", err)
+	if err := nsnet.Do(n.name, func() error { return n.agent.cni.Check(ctx, p.at) }); err == nil {
+		t.Fatal("CNI CHECK passed with the pod's veth gone")
 	}
 }
 
 // TestKillNetnsProcessesFindsStrays: every process in a pod's namespace is
 // found and killed by its namespace, also one the agent did not start itself
-// (as after a crash), which is what lets the namespace and veth go.
+// (as after a crash), which is what lets the namespace go.
 func TestKillNetnsProcessesFindsStrays(t *testing.T) {
-	requireNetns(t)
-	ipam, err := NewIPAM(testPodCIDR)
+	n := newTestNode(t)
+	p := startTestPod(t, n, "stray")
+	getIn(t, n.name, fmt.Sprintf("http://%s:8080/", p.net.IP))
+	// A stray: a second program in the namespace, in a process group of its own.
+	stray, err := StartProcess(ProcessSpec{Netns: p.net.Netns, Path: "/bin/sleep", Args: []string{"300"}, LogPath: filepath.Join(t.TempDir(), "stray.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pn, proc := startTestPod(t, ipam, "stray")
-	get(t, fmt.Sprintf("http://%s:8080/", pn.IP))
-	// A stray: a second program in the namespace, in a process group of its own.
-	stray := exec.Command("ip", "netns", "exec", pn.Netns, "sleep", "300")
-	stray.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := stray.Start(); err != nil {
-		t.Fatal(err)
+	if k := KillNetnsProcesses(p.net.Netns); k < 2 {
+		t.Fatalf("killed %d processes in %s, want at least 2 (server and stray)", k, p.net.Netns)
 	}
-	strayDone := make(chan error, 1)
-	go func() { strayDone <- stray.Wait() }()
-
-	if n := KillNetnsProcesses(pn.Netns); n < 2 {
-		t.Fatalf("killed %d processes in %s, want at least 2 (server and stray)", n, pn.Netns)
-	}
-	select {
-	case <-proc.Done():
-	case <-time.After(5 * time.Second):
-		t.Fatal("server still running after KillNetnsProcesses")
-	}
-	select {
-	case <-strayDone:
-	case <-time.After(5 * time.Second):
-		t.Fatal("stray still running after KillNetnsProcesses")
-	}
-	if code, _, _ := proc.Result(); code != 128+int(syscall.SIGKILL) {
-		t.Errorf("server exit code %d, want %d (killed)", code, 128+int(syscall.SIGKILL))
-	}
-	if err := pn.Teardown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if NetnsExists(pn.Netns) || LinkExists(pn.Veth) {
-		t.Fatal("netns or veth left after teardown")
+	for what, proc := range map[string]*Process{"server": p.proc, "stray": stray} {
+		select {
+		case <-proc.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s still running after KillNetnsProcesses", what)
+		}
+		if code, _, _ := proc.Result(); code != 128+int(syscall.SIGKILL) {
+			t.Errorf("%s exit code %d, want %d (killed)", what, code, 128+int(syscall.SIGKILL))
+		}
 	}
 }
 
 // TestProcessLogKeepsPrevious: a container's output goes to its log file; a
 // restart keeps the last run's log as .previous.
 func TestProcessLogKeepsPrevious(t *testing.T) {
-	requireNetns(t)
-	ipam, err := NewIPAM(testPodCIDR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pn, proc := startTestPod(t, ipam, "logs")
-	get(t, fmt.Sprintf("http://%s:8080/", pn.IP))
-	proc.Stop(time.Second)
-	logPath := proc.cmd.Stdout.(*os.File).Name()
+	n := newTestNode(t)
+	p := startTestPod(t, n, "logs")
+	getIn(t, n.name, fmt.Sprintf("http://%s:8080/", p.net.IP))
+	p.proc.Stop(time.Second)
+	logPath := p.proc.cmd.Stdout.(*os.File).Name()
 	first, err := os.ReadFile(logPath)
 	if err != nil || !strings.Contains(string(first), "test server listening on [::]:8080") {
 		t.Fatalf("log %s: %q (%v), want the server's start line", logPath, first, err)
 	}
-	second, err := StartProcess(ProcessSpec{Netns: pn.Netns, Path: "/bin/echo", Args: []string{"second run"}, LogPath: logPath})
+	second, err := StartProcess(ProcessSpec{Netns: p.net.Netns, Path: "/bin/echo", Args: []string{"second run"}, LogPath: logPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,74 +294,39 @@ func TestProcessLogKeepsPrevious(t *testing.T) {
 	}
 }
 
-// TestPodToPod: a pod reaches another pod by its IP through the host's
-// routes (out through its default route via 169.254.1.1, forwarded by the
-// host to the other pod's veth), without the host-wide ip_forward.
+// TestPodToPod: a pod reaches another pod of its node by its IP (out through
+// its default route via the ptp gateway, forwarded by the node to the other
+// pod's veth), and the server sees the client's own pod IP.
 func TestPodToPod(t *testing.T) {
-	requireNetns(t)
-	ipam, err := NewIPAM(testPodCIDR)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, _ := startTestPod(t, ipam, "target")
-	client, _ := startTestPod(t, ipam, "client")
-	get(t, fmt.Sprintf("http://%s:8080/", server.IP)) // the server is up
-	self, _ := os.Executable()
-	logPath := filepath.Join(t.TempDir(), "get.log")
-	proc, err := StartProcess(ProcessSpec{
-		Netns:   client.Netns,
-		Path:    self,
-		Args:    []string{"-test.run=^$"},
-		Env:     []string{getEnv + "=" + fmt.Sprintf("http://%s:8080/", server.IP)},
-		LogPath: logPath,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-proc.Done():
-	case <-time.After(10 * time.Second):
-		proc.Stop(0)
-		t.Fatal("client pod's GET did not finish within 10 s")
-	}
-	out, _ := os.ReadFile(logPath)
-	code, _, _ := proc.Result()
-	want := "remote=" + client.IP.String() + ":"
-	if code != 0 || !strings.Contains(string(out), want) {
-		t.Fatalf("client pod: exit %d, output %q; want the server to see the client's pod IP (%s)", code, out, want)
+	n := newTestNode(t)
+	server := startTestPod(t, n, "target")
+	client := startTestPod(t, n, "client")
+	getIn(t, n.name, fmt.Sprintf("http://%s:8080/", server.net.IP)) // the server is up
+	body := getIn(t, client.net.Netns, fmt.Sprintf("http://%s:8080/", server.net.IP))
+	if want := "remote=" + client.net.IP.String() + ":"; !strings.Contains(body, want) {
+		t.Fatalf("answer %q; want the server to see the client's pod IP (%s)", body, want)
 	}
 }
 
-// BenchmarkPodNetworkSetup measures the agent's share of a pod start: the
-// netns, veth, addresses, routes and sysctls of one pod (Setup), and its
-// removal (Teardown), each through iproute2.
-func BenchmarkPodNetworkSetup(b *testing.B) {
-	requireNetns(b)
-	ipam, err := NewIPAM(testPodCIDR)
-	if err != nil {
-		b.Fatal(err)
-	}
+// BenchmarkCNIAddDel measures the agent's share of a pod start and stop on a
+// node: the pod's namespace and CNI ADD (loopback, ptp, host-local), then CNI
+// DEL and the namespace's removal.
+func BenchmarkCNIAddDel(b *testing.B) {
+	n := newTestNode(b)
 	ctx := context.Background()
 	var setup, teardown time.Duration
-	for i := 0; i < b.N; i++ {
+	i := 0
+	for b.Loop() {
 		uid := fmt.Sprintf("bench-%d-%d", os.Getpid(), i)
-		addr, err := ipam.Allocate(uid)
-		if err != nil {
-			b.Fatal(err)
-		}
-		pn := NetworkFor(uid, addr)
+		i++
+		at := attachment("bench/p", uid, NetnsName(n.name, uid))
 		start := time.Now()
-		if err := pn.Setup(ctx); err != nil {
-			b.Fatal(err)
-		}
+		n.in(b, func() error { _, err := n.agent.setupNetwork(ctx, at); return err })
 		setup += time.Since(start)
 		start = time.Now()
-		if err := pn.Teardown(ctx); err != nil {
-			b.Fatal(err)
-		}
+		n.in(b, func() error { return n.agent.teardownNetwork(ctx, at) })
 		teardown += time.Since(start)
-		ipam.Release(uid)
 	}
-	b.ReportMetric(float64(setup.Microseconds())/1000/float64(b.N), "ms-setup")
-	b.ReportMetric(float64(teardown.Microseconds())/1000/float64(b.N), "ms-teardown")
+	b.ReportMetric(float64(setup.Microseconds())/1000/float64(i), "ms-add")
+	b.ReportMetric(float64(teardown.Microseconds())/1000/float64(i), "ms-del")
 }

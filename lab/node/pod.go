@@ -20,8 +20,7 @@ type podState struct {
 	mu         sync.Mutex
 	key        string // namespace/name
 	uid        types.UID
-	net        *PodNetwork // nil until the pod has an address
-	netReady   bool        // net is set up on the host
+	net        *PodNetwork // nil until the CNI plugins wired the pod
 	ip         netip.Addr  // kept after teardown for the status of a finished pod
 	started    time.Time
 	inits      []*containerState
@@ -161,28 +160,30 @@ func (a *Agent) syncPod(ctx context.Context, pod *corev1.Pod, st *podState) (tim
 	return wait, a.patchStatus(ctx, pod, st)
 }
 
-// ensureNetwork gives the pod an address (kept in its record) and sets up
-// its netns, veth and route.
+// ensureNetwork wires the pod through the node's CNI plugins once, and
+// keeps what they gave it (the address) in its record. The record names the
+// netns before ADD runs, so an agent that crashes in between finds and
+// removes what ADD made.
 func (a *Agent) ensureNetwork(ctx context.Context, pod *corev1.Pod, st *podState) error {
-	if st.net == nil {
-		ip, err := a.ipam.Allocate(string(pod.UID))
-		if err != nil {
-			return err
-		}
-		pn := NetworkFor(string(pod.UID), ip)
-		rec := Record{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, IP: ip, Netns: pn.Netns, Veth: pn.Veth}
-		if err := a.store.Save(rec); err != nil {
-			a.ipam.Release(string(pod.UID))
-			return err
-		}
-		st.net, st.ip = &pn, ip
+	if st.net != nil {
+		return nil
 	}
-	if !st.netReady {
-		if err := st.net.Setup(ctx); err != nil {
-			return err
-		}
-		st.netReady = true
+	netns := NetnsName(a.cfg.NodeName, string(pod.UID))
+	rec := Record{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, Netns: netns, CNIType: a.cni.Type()}
+	if err := a.store.Save(rec); err != nil {
+		return err
 	}
+	pn, err := a.setupNetwork(ctx, attachment(st.key, string(st.uid), netns))
+	if err != nil {
+		return err
+	}
+	rec.IP, rec.HostVeth = pn.IP, pn.HostVeth
+	if err := a.store.Save(rec); err != nil {
+		_ = a.teardownNetwork(ctx, attachment(st.key, string(st.uid), netns))
+		return err
+	}
+	st.net, st.ip = &pn, pn.IP
+	a.log.Info("pod wired by CNI", "pod", st.key, "plugin", a.cni.Type(), "ip", pn.IP, "hostVeth", pn.HostVeth)
 	return nil
 }
 
@@ -289,16 +290,14 @@ func (a *Agent) finish(ctx context.Context, st *podState, phase corev1.PodPhase)
 	st.terminal = phase
 	a.stopContainers(st, 0)
 	if st.net != nil {
-		KillNetnsProcesses(st.net.Netns)
-		if err := st.net.Teardown(ctx); err != nil {
+		if err := a.teardownNetwork(ctx, attachment(st.key, string(st.uid), st.net.Netns)); err != nil {
 			a.log.Error("tearing down a finished pod's network", "pod", st.key, "err", err)
 		}
-		a.ipam.Release(string(st.uid))
 		ns, name := splitKey(st.key)
-		if err := a.store.Save(Record{UID: string(st.uid), Namespace: ns, Name: name, Netns: st.net.Netns, Veth: st.net.Veth}); err != nil {
+		if err := a.store.Save(Record{UID: string(st.uid), Namespace: ns, Name: name, Netns: st.net.Netns}); err != nil {
 			a.log.Error("saving a finished pod's record", "pod", st.key, "err", err)
 		}
-		st.netReady = false
+		st.net = nil
 	}
 	a.log.Info("pod finished", "pod", st.key, "phase", phase)
 }
@@ -327,13 +326,14 @@ func (a *Agent) terminate(ctx context.Context, st *podState, grace time.Duration
 	defer st.mu.Unlock()
 	a.stopContainers(st, grace)
 	var errs []error
-	if st.net != nil {
-		KillNetnsProcesses(st.net.Netns)
-		if err := st.net.Teardown(ctx); err != nil {
+	// By name, not st.net: a pod whose wiring failed half-way has a netns
+	// and perhaps an address too.
+	if netns := NetnsName(a.cfg.NodeName, string(st.uid)); st.net != nil || NetnsExists(netns) {
+		if err := a.teardownNetwork(ctx, attachment(st.key, string(st.uid), netns)); err != nil {
 			errs = append(errs, err)
 		}
+		st.net = nil
 	}
-	a.ipam.Release(string(st.uid))
 	if len(errs) == 0 {
 		errs = append(errs, a.store.Remove(string(st.uid)))
 	}
@@ -356,5 +356,5 @@ func specOf(pod *corev1.Pod, name string) *corev1.Container {
 }
 
 func containerID(uid types.UID, cs *containerState) string {
-	return fmt.Sprintf("meshbench://%s/%s/%d", podID(string(uid)), cs.name, cs.runs)
+	return fmt.Sprintf("meshbench://%s/%s/%d", uid, cs.name, cs.runs)
 }

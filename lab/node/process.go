@@ -6,10 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
 // ProcessSpec is one run of a container: a command started inside a pod's
@@ -35,9 +36,8 @@ type Process struct {
 	signal   string
 }
 
-// StartProcess starts spec through `ip netns exec`, which enters the
-// namespace and then executes the program in its own place, so the process
-// is the program itself and leads its own process group.
+// StartProcess starts spec inside the pod's namespace (forked from a thread
+// that entered it), in a process group of its own.
 func StartProcess(spec ProcessSpec) (*Process, error) {
 	if !IsLabNetns(spec.Netns) {
 		return nil, fmt.Errorf("refusing netns %q: not named by the lab", spec.Netns)
@@ -58,8 +58,7 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 		return nil, err
 	}
 	defer logf.Close() // the child holds its own copy
-	args := append([]string{"netns", "exec", spec.Netns, spec.Path}, spec.Args...)
-	cmd := exec.Command("ip", args...)
+	cmd := exec.Command(spec.Path, spec.Args...)
 	cmd.Env = spec.Env
 	if cmd.Env == nil {
 		cmd.Env = []string{}
@@ -70,7 +69,7 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := nsnet.Do(spec.Netns, cmd.Start); err != nil {
 		return nil, err
 	}
 	p := &Process{cmd: cmd, started: time.Now(), done: make(chan struct{})}
@@ -144,74 +143,4 @@ func (p *Process) Stop(grace time.Duration) {
 	}
 	_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
 	<-p.done
-}
-
-// KillNetnsProcesses SIGKILLs every process whose network namespace is the
-// named lab netns, whoever started it (a process left by an agent that
-// crashed included), and waits up to 5 s for them to go. It returns how many
-// it signalled.
-func KillNetnsProcesses(netns string) int {
-	if !IsLabNetns(netns) {
-		return 0
-	}
-	var want syscall.Stat_t
-	if err := syscall.Stat(filepath.Join(netnsDir, netns), &want); err != nil {
-		return 0
-	}
-	killed := 0
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		pids := netnsPids(want.Dev, want.Ino)
-		if len(pids) == 0 || time.Now().After(deadline) {
-			return killed
-		}
-		for _, pid := range pids {
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				killed++
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// netnsPids lists the processes whose network namespace is the file with
-// this device and inode.
-func netnsPids(dev, ino uint64) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	self := os.Getpid()
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		var st syscall.Stat_t
-		if syscall.Stat(filepath.Join("/proc", e.Name(), "ns", "net"), &st) != nil {
-			continue
-		}
-		if st.Dev == dev && st.Ino == ino && !isZombie(pid) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// isZombie is true for a process that has ended but not been reaped; it
-// holds no namespace any more and cannot be killed again.
-func isZombie(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return true
-	}
-	// The state follows the command name in parentheses, which may itself
-	// hold spaces or parentheses: look after the last ')'.
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == ')' {
-			return i+2 < len(b) && b[i+2] == 'Z'
-		}
-	}
-	return false
 }

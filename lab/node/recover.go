@@ -7,14 +7,17 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
-// recover reconciles the host with the cluster when the agent starts, after
-// a clean stop or a crash. A pod that still exists keeps its address and
-// network; processes a previous agent left in its netns are killed (the
+// recover reconciles the node with the cluster when the agent starts, after
+// a clean stop or a crash. A pod that still exists keeps its namespace and
+// address if CNI CHECK finds its wiring intact (else it is unwired and wired
+// again); processes a previous agent left in its netns are killed (the
 // agent cannot wait on them) and its containers start again, counted as
-// restarts. Records, netns and veths of pods that are gone are removed. Only
-// names with the lab's prefixes are touched.
+// restarts. Pods that are gone are unwired (CNI DEL) and their records
+// removed. Only namespaces named for this node's pods are touched.
 func (a *Agent) recover(ctx context.Context) error {
 	recs, orphans, err := a.store.Load()
 	if err != nil {
@@ -23,42 +26,52 @@ func (a *Agent) recover(ctx context.Context) error {
 	var errs []error
 	keep := map[string]bool{}
 	for _, rec := range recs {
+		key := rec.Namespace + "/" + rec.Name
+		at := attachment(key, rec.UID, rec.Netns)
+		if !isNodeNetns(a.cfg.NodeName, rec.Netns) {
+			errs = append(errs, a.store.Remove(rec.UID))
+			continue
+		}
 		pod, _ := a.lister.Pods(rec.Namespace).Get(rec.Name)
 		if pod == nil || pod.UID != types.UID(rec.UID) {
-			pn := PodNetwork{Netns: rec.Netns, Veth: rec.Veth, IP: rec.IP}
-			KillNetnsProcesses(rec.Netns)
-			if err := pn.Teardown(ctx); err != nil {
+			if err := a.teardownNetwork(ctx, at); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			errs = append(errs, a.store.Remove(rec.UID))
-			a.log.Info("removed a pod that is gone", "pod", rec.Namespace+"/"+rec.Name, "uid", rec.UID)
+			a.log.Info("removed a pod that is gone", "pod", key, "uid", rec.UID)
 			continue
 		}
 		st := newPodState(pod)
-		st.net = &PodNetwork{Netns: rec.Netns, Veth: rec.Veth, IP: rec.IP}
 		KillNetnsProcesses(rec.Netns)
 		terminal := pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed
-		if terminal || !rec.IP.IsValid() {
+		switch {
+		case terminal || !rec.IP.IsValid():
 			st.terminal = pod.Status.Phase
 			if st.terminal == "" {
 				st.terminal = corev1.PodFailed
 			}
-			if err := st.net.Teardown(ctx); err != nil {
-				errs = append(errs, err)
+			if NetnsExists(rec.Netns) {
+				errs = append(errs, a.teardownNetwork(ctx, at))
 			}
-			st.net = nil
 			if ip, err := netip.ParseAddr(pod.Status.PodIP); err == nil {
 				st.ip = ip
 			}
-		} else {
-			if err := a.ipam.Reserve(rec.IP, rec.UID); err != nil {
-				errs = append(errs, err)
-				continue
+		case !NetnsExists(rec.Netns):
+			// Wired again by the next sync, as a runtime recreates a lost
+			// sandbox; DEL first returns the old address.
+			errs = append(errs, a.teardownNetwork(ctx, at))
+			a.log.Info("pod network is gone; wiring it again", "pod", key)
+		default:
+			if err := a.cni.Check(ctx, at); err != nil {
+				a.log.Info("pod network failed CNI CHECK; wiring it again", "pod", key, "err", err)
+				errs = append(errs, a.teardownNetwork(ctx, at))
+				break
 			}
+			st.net = &PodNetwork{Netns: rec.Netns, IP: rec.IP, HostVeth: rec.HostVeth}
 			st.ip = rec.IP
 			keep[rec.Netns] = true
-			a.log.Info("taking over pod", "pod", st.key, "ip", rec.IP)
+			a.log.Info("taking over pod: CNI CHECK passed", "pod", key, "ip", rec.IP, "netns", rec.Netns)
 		}
 		a.mu.Lock()
 		a.pods[st.key] = st
@@ -68,20 +81,13 @@ func (a *Agent) recover(ctx context.Context) error {
 	for _, uid := range orphans {
 		errs = append(errs, a.store.Remove(uid))
 	}
-	// Namespaces and veths without a record: left by a crash between
-	// creating them and saving the record, or by a lost state directory.
-	nss, err := LabNetns()
+	// This node's pod namespaces without a record: left by a crash between
+	// creating one and saving its record, or by a lost state directory.
+	nss, err := nsnet.List(func(n string) bool { return isNodeNetns(a.cfg.NodeName, n) })
 	errs = append(errs, err)
 	for _, ns := range nss {
 		if !keep[ns] {
-			errs = append(errs, RemoveNetns(ctx, ns))
-		}
-	}
-	veths, err := LabVeths()
-	errs = append(errs, err)
-	for _, v := range veths {
-		if !keep[NetnsPrefix+v[len(VethPrefix):]] {
-			errs = append(errs, RemoveVeth(ctx, v))
+			errs = append(errs, a.teardownNetwork(ctx, attachment("/", "", ns)))
 		}
 	}
 	return errors.Join(errs...)

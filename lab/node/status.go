@@ -22,7 +22,7 @@ func (a *Agent) podStatus(pod *corev1.Pod, st *podState) corev1.PodStatus {
 		StartTime: ptrTime(st.started),
 		QOSClass:  pod.Status.QOSClass,
 	}
-	if st.ip.IsValid() && (st.netReady || st.terminal != "") {
+	if st.ip.IsValid() && ((st.net != nil) || st.terminal != "") {
 		s.PodIP = st.ip.String()
 		s.PodIPs = []corev1.PodIP{{IP: s.PodIP}}
 	}
@@ -79,8 +79,8 @@ func (a *Agent) podStatus(pod *corev1.Pod, st *podState) corev1.PodStatus {
 		readyReason = "PodCompleted"
 		notReadyMsg = ""
 	}
-	cond(corev1.PodReadyToStartContainers, st.netReady, "", "")
-	if !st.netReady && st.netErr != "" {
+	cond(corev1.PodReadyToStartContainers, (st.net != nil), "", "")
+	if !(st.net != nil) && st.netErr != "" {
 		s.Conditions[len(s.Conditions)-1].Message = st.netErr
 	}
 	cond(corev1.PodInitialized, initialized, "ContainersNotInitialized", "")

@@ -18,7 +18,8 @@ type Record struct {
 	Name      string     `json:"name"`
 	IP        netip.Addr `json:"ip"`
 	Netns     string     `json:"netns"`
-	Veth      string     `json:"veth"`
+	HostVeth  string     `json:"hostVeth,omitempty"` // the node-side end, named by the CNI plugin
+	CNIType   string     `json:"cniType,omitempty"`  // the plugin that made the pod's interface`
 }
 
 // Store keeps one directory per pod under <state>/pods/<uid>: record.json

@@ -13,7 +13,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := Record{UID: "u1", Namespace: "ns", Name: "p", IP: netip.MustParseAddr("10.244.0.5"), Netns: NetnsName("u1"), Veth: VethName("u1")}
+	rec := Record{UID: "u1", Namespace: "ns", Name: "p", IP: netip.MustParseAddr("10.244.0.5"), Netns: NetnsName("mblab-node-1", "u1"), HostVeth: "veth1234abcd", CNIType: "ptp"}
 	if err := s.Save(rec); err != nil {
 		t.Fatal(err)
 	}
