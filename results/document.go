@@ -109,6 +109,10 @@ type Cell struct {
 	Arm string `json:"arm"`
 	// URL is the target the arm's requests went to (without the size).
 	URL string `json:"url,omitempty"`
+	// ClientNode is the node the measuring client ran on, ServerNode the
+	// node of this arm's server: equal for same-node placement.
+	ClientNode string `json:"clientNode,omitempty"`
+	ServerNode string `json:"serverNode,omitempty"`
 	// Size is the response body size in bytes, SizeLabel as the user wrote it.
 	Size      int64  `json:"size"`
 	SizeLabel string `json:"sizeLabel"`

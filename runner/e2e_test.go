@@ -35,6 +35,7 @@ func TestRunStepsProducesACompleteEnforcedTable(t *testing.T) {
 	c := labClient(t)
 	ctx := context.Background()
 	cfg := smallConfig(t, 0, 10, 50)
+	cfg.Placement = cluster.SameNode
 	doc, err := Run(ctx, c, cfg)
 	if err != nil {
 		t.Fatalf("run: %v", err)
@@ -53,6 +54,9 @@ func TestRunStepsProducesACompleteEnforcedTable(t *testing.T) {
 				if cell == nil || cell.Latency == nil {
 					t.Fatalf("missing cell step %s size %s arm %s", step, size, arm)
 				}
+				if cell.ClientNode == "" || cell.ClientNode != cell.ServerNode {
+					t.Errorf("step %s size %s arm %s: client on %q, server on %q; want one node (same-node)", step, size, arm, cell.ClientNode, cell.ServerNode)
+				}
 				if n := len(cell.Latency.SamplesNs); n != cfg.Load.Requests {
 					t.Errorf("step %s size %s arm %s: %d samples, want %d (errors %v)", step, size, arm, n, cfg.Load.Requests, cell.Latency.Errors)
 				}
@@ -69,6 +73,41 @@ func TestRunStepsProducesACompleteEnforcedTable(t *testing.T) {
 	}
 	if doc.Cluster == nil || doc.Cluster.KubernetesVersion == "" || doc.Cluster.Placement != string(cluster.SameNode) {
 		t.Errorf("cluster facts = %+v", doc.Cluster)
+	}
+	assertNothingLeft(t, c, cfg.RunID)
+}
+
+// On the several nodes of the lab, cross-node placement puts the client on
+// another node than the target and the control (which share one), every
+// step is enforced, the document records each cell's nodes, and 100
+// NetworkPolicies cost the target a significant overhead over the control.
+func TestRunCrossNodeHundredPolicies(t *testing.T) {
+	c := labClient(t)
+	cfg := smallConfig(t, 0, 100)
+	cfg.Placement = cluster.CrossNode
+	cfg.Load = Load{Sizes: []string{".5k"}, Requests: 1000, Rate: 100, Warmup: 20, Rounds: 2, Timeout: 5 * time.Second}
+	cfg.EnforceTimeout = 2 * time.Minute
+	doc, err := Run(context.Background(), c, cfg)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if doc.Cluster == nil || doc.Cluster.Placement != string(cluster.CrossNode) || len(doc.Cluster.Nodes) < 2 {
+		t.Fatalf("cluster facts = %+v, want cross-node placement on two nodes or more", doc.Cluster)
+	}
+	samples := map[string][]int64{}
+	for _, cell := range doc.Cells {
+		if cell.ClientNode == "" || cell.ServerNode == "" || cell.ClientNode == cell.ServerNode {
+			t.Errorf("step %s arm %s: client on %q, server on %q; want two different nodes", cell.Step, cell.Arm, cell.ClientNode, cell.ServerNode)
+		}
+		if cell.Arm == results.ArmTarget && (cell.Enforcement == nil || !cell.Enforcement.Enforced) {
+			t.Errorf("step %s: not enforced: %+v", cell.Step, cell.Enforcement)
+		}
+		samples[cell.Step+"/"+cell.Arm] = cell.Latency.SamplesNs
+	}
+	over := analysis.CompareMedian(samples["100/"+results.ArmControl], samples["100/"+results.ArmTarget])
+	t.Logf("cross-node, 100 policies: target over control median %+v", over)
+	if !over.Significant || over.Diff <= 0 {
+		t.Errorf("100 policies across nodes: target-over-control median %s [%s, %s] is not a significant increase", over.Diff, over.CILow, over.CIHigh)
 	}
 	assertNothingLeft(t, c, cfg.RunID)
 }

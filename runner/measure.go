@@ -56,6 +56,9 @@ func (r *run) runClient(ctx context.Context, name string, args []string, expecte
 		return nil, fmt.Errorf("client pod %s: %w", name, err)
 	}
 	r.doc.Notes = append(r.doc.Notes, doc.Notes...)
+	for i := range doc.Cells {
+		doc.Cells[i].ClientNode = done.Spec.NodeName
+	}
 	// The document's host is the machine the client measured from: the
 	// client pod's node, not the machine that ran `meshbench run`.
 	r.doc.Host = doc.Host

@@ -25,6 +25,9 @@ type run struct {
 	prog      *progress
 	ns        string
 	placement cluster.Placement
+	// serverNodes are the nodes of the target's and the control's servers,
+	// by arm.
+	serverNodes map[string]string
 	doc       *results.Document
 }
 
@@ -186,6 +189,7 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 			cells[j].Step = fmt.Sprint(step)
 			cells[j].Policies = step
 			cells[j].PolicyKind = string(r.cfg.Plan.Kind)
+			cells[j].ServerNode = r.serverNodes[cells[j].Arm]
 			if cells[j].Arm == results.ArmTarget {
 				cells[j].Enforcement = enf
 			}
@@ -257,6 +261,14 @@ func (r *run) deployServers(ctx context.Context) (targetURL, controlURL string, 
 		}
 		urls[role] = fmt.Sprintf("http://%s:%d", host, cluster.ServerPort)
 		r.logf("%s ready: pod %s on node %s, %s", role, pod.Name, pod.Spec.NodeName, urls[role])
+		arm := results.ArmTarget
+		if role == cluster.RoleControl {
+			arm = results.ArmControl
+		}
+		if r.serverNodes == nil {
+			r.serverNodes = map[string]string{}
+		}
+		r.serverNodes[arm] = pod.Spec.NodeName
 	}
 	return urls[cluster.RoleServer], urls[cluster.RoleControl], nil
 }
