@@ -54,12 +54,27 @@ func (t *Table) baselineName() string {
 
 // legend explains the marks used in the blocks.
 func (t *Table) legend() []string {
-	ci := fmt.Sprintf("%.0f%%", 100*t.Confidence)
-	lines := []string{"* the " + ci + " CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds."}
+	var lines []string
+	if t.anyDifference() {
+		lines = append(lines, fmt.Sprintf("* the %.0f%% CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds.", 100*t.Confidence))
+	}
 	if t.anyFlagged() {
 		lines = append(lines, "! the cell is flagged (see notes). behind: the client fell behind the asked rate; empty: no request succeeded; neither is reported.")
 	}
 	return lines
+}
+
+// anyDifference is true when some cell was compared with another: only
+// then does the significance mark need explaining.
+func (t *Table) anyDifference() bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if c.Overhead != nil || c.Paired != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (t *Table) anyFlagged() bool {
@@ -219,39 +234,76 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/1e6) }
 
 func signedMs(d time.Duration) string { return fmt.Sprintf("%+.3f", float64(d)/1e6) }
 
-// verdictLines say, per row, at which sizes the overhead against the
-// baseline is significant by the verdict statistic.
+// verdictLines say, per row, at which sizes the cost is significant by the
+// verdict statistic. Where a control arm was measured the verdict rests on
+// target over control at the same step (same window); otherwise on the
+// baseline row, measured in another window, and the title says so. A row
+// without a same-window figure beside rows with one never gets a verdict of
+// its own.
 func (t *Table) verdictLines() []string {
+	if t.hasPaired() {
+		lines := []string{fmt.Sprintf("Verdict by %s, target over control at the same step (same window, free of drift):", t.Statistic)}
+		for _, r := range t.Rows {
+			if r.Baseline && t.NoiseFloor != nil {
+				continue // the A/A noise floor below is this row's figure
+			}
+			if !rowHas(r, func(c *Cell) *Overhead { return c.Paired }) {
+				lines = append(lines, "  "+r.Label+": no verdict: no control arm was measured in this row's window (its overhead above is across windows and includes drift)")
+				continue
+			}
+			lines = append(lines, "  "+r.Label+": "+t.rowVerdict(r, func(c *Cell) *Overhead { return c.Paired }))
+		}
+		return lines
+	}
 	if len(t.Rows) < 2 {
 		return nil
 	}
-	lines := []string{fmt.Sprintf("Verdict by %s against %s:", t.Statistic, t.baselineName())}
+	lines := []string{fmt.Sprintf("Verdict by %s against %s, measured in another window (no control arm: the difference includes any drift between the windows):", t.Statistic, t.baselineName())}
+	base := t.Rows[slices.IndexFunc(t.Rows, func(r Row) bool { return r.Baseline })]
 	for _, r := range t.Rows {
 		if r.Baseline {
 			continue
 		}
-		var sig, behind []string
-		for i := range r.Cells {
-			c := &r.Cells[i]
-			switch {
-			case c.Missing:
-			case !c.Reported():
-				behind = append(behind, c.Size)
-			case c.Overhead != nil && c.Overhead.By(t.Statistic).Significant:
-				d := c.Overhead.By(t.Statistic)
-				sig = append(sig, fmt.Sprintf("%s %s ms (%+.1f%% [%+.1f, %+.1f])", c.Size, signedMs(d.Diff), d.Percent, d.PercentCILow, d.PercentCIHigh))
-			}
+		where := ""
+		if r.Source != base.Source {
+			where = " (another run: across windows)"
 		}
-		v := "no significant difference at any size"
-		if len(sig) > 0 {
-			v = "significant at " + strings.Join(sig, ", ")
-		}
-		if len(behind) > 0 {
-			v += "; not reported at " + strings.Join(behind, ", ") + " (see notes)"
-		}
-		lines = append(lines, "  "+r.Label+": "+v)
+		lines = append(lines, "  "+r.Label+where+": "+t.rowVerdict(r, func(c *Cell) *Overhead { return c.Overhead }))
 	}
 	return lines
+}
+
+func rowHas(r Row, of func(*Cell) *Overhead) bool {
+	for i := range r.Cells {
+		if of(&r.Cells[i]) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// rowVerdict names the sizes where of's difference is significant.
+func (t *Table) rowVerdict(r Row, of func(*Cell) *Overhead) string {
+	var sig, behind []string
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		switch {
+		case c.Missing:
+		case !c.Reported():
+			behind = append(behind, c.Size)
+		case of(c) != nil && of(c).By(t.Statistic).Significant:
+			d := of(c).By(t.Statistic)
+			sig = append(sig, fmt.Sprintf("%s %s ms (%+.1f%% [%+.1f, %+.1f])", c.Size, signedMs(d.Diff), d.Percent, d.PercentCILow, d.PercentCIHigh))
+		}
+	}
+	v := "no significant difference at any size"
+	if len(sig) > 0 {
+		v = "significant at " + strings.Join(sig, ", ")
+	}
+	if len(behind) > 0 {
+		v += "; not reported at " + strings.Join(behind, ", ") + " (see notes)"
+	}
+	return v
 }
 
 // enforcementLines say how each step's policies were confirmed.

@@ -104,8 +104,13 @@ func group(sources []Source, arm string) (*grouping, error) {
 		return nil, &InputError{"--arm", fmt.Sprintf("%q: no latency cells of that arm; arms are %s", arm, strings.Join(slices.Sorted(maps.Keys(arms)), ", "))}
 	case arm == "" && arms[results.ArmTarget]:
 		arm = results.ArmTarget
+	case arm == "" && len(arms) == 1 && arms[results.ArmControl]:
+		// Say it: rows of the control alone are not the policies' cost.
+		arm = results.ArmControl
+		g.notes = append(g.notes, "the documents hold only the control arm (the server no policy selects): the rows show the control, not the target")
 	}
 	g.arm = arm
+	g.notes = append(g.notes, missingArmNotes(sources, arm, "latency", func(c *results.Cell) bool { return c.Latency != nil })...)
 
 	keys := map[rowKey]bool{}
 	for k := range g.cells {
@@ -187,16 +192,7 @@ func (g *grouping) mergeNotes() {
 }
 
 func (g *grouping) addLoad(l results.Load) {
-	ka := "keep-alive off (one connection per request)"
-	if l.KeepAlive {
-		ka = "keep-alive on"
-	}
-	rate := "closed loop"
-	if l.Rate > 0 {
-		rate = fmt.Sprintf("%g req/s per target", l.Rate)
-	}
-	s := fmt.Sprintf("%d requests per cell, %s, %s, warm-up %d, %d rounds", l.Requests, rate, ka, l.Warmup, l.Rounds)
-	if !slices.Contains(g.loads, s) {
+	if s := loadLine(l); !slices.Contains(g.loads, s) {
 		g.loads = append(g.loads, s)
 	}
 }
@@ -383,4 +379,34 @@ func errorList(errs map[string]int) string {
 		total += errs[k]
 	}
 	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
+}
+
+// missingArmNotes name every source that has cells keep accepts but none of
+// the arm the rows show, so its rows are not in the table: a comparison must
+// not drop a file without saying so.
+func missingArmNotes(sources []Source, arm, what string, keep func(*results.Cell) bool) []string {
+	if arm == "" {
+		return nil
+	}
+	var notes []string
+	for si, src := range sources {
+		arms := map[string]bool{}
+		for _, d := range src.Docs {
+			for i := range d.Cells {
+				if c := &d.Cells[i]; keep(c) {
+					arms[c.Arm] = true
+				}
+			}
+		}
+		if len(arms) == 0 || arms[arm] {
+			continue
+		}
+		name := src.Label
+		if name == "" {
+			name = fmt.Sprintf("file %d", si+1)
+		}
+		notes = append(notes, fmt.Sprintf("%s: not shown: its %s cells have no %q arm (its arms: %s); --arm all shows every arm",
+			name, what, arm, strings.Join(slices.Sorted(maps.Keys(arms)), ", ")))
+	}
+	return notes
 }

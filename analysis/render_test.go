@@ -119,7 +119,7 @@ func TestRenderMarkdownTables(t *testing.T) {
 func TestRenderTextAligned(t *testing.T) {
 	tab := renderedTable(t)
 	txt := string(render(t, tab, FormatTable))
-	for _, want := range []string{"Verdicts rest on the median", "Overhead vs 0 policies, ms: median ± CI", "Overhead vs 0 policies, %: mean [CI]", "Target over control", "A/A noise floor", "baseline", "Verdict by median against 0 policies:\n  10: no significant difference at any size\n  100: significant at .5k +0.05"} {
+	for _, want := range []string{"Verdicts rest on the median", "Overhead vs 0 policies, ms: median ± CI", "Overhead vs 0 policies, %: mean [CI]", "Target over control", "A/A noise floor", "baseline", "Verdict by median, target over control at the same step (same window, free of drift):\n  10: no significant difference at any size\n  100: significant at .5k +0.05"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q", want)
 		}

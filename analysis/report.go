@@ -12,6 +12,8 @@ import (
 // beside it, throughput, round trips and CPU. Tables the documents have no
 // cells for are nil.
 type Report struct {
+	// Facts say what was measured where: engine, nodes, placement, load.
+	Facts      *Facts           `json:"facts"`
 	Latency    *Table           `json:"latency,omitempty"`
 	Throughput *ThroughputTable `json:"throughput,omitempty"`
 	RTT        *RTTTable        `json:"rtt,omitempty"`
@@ -27,7 +29,7 @@ func BuildReport(sources []Source, o TableOptions) (*Report, error) {
 	if _, ok := ParseStatistic(string(o.Statistic)); !ok {
 		return nil, &InputError{"--statistic", fmt.Sprintf("%q: want median or mean", o.Statistic)}
 	}
-	r := &Report{}
+	r := &Report{Facts: buildFacts(sources)}
 	if hasCells(sources, func(c *results.Cell) bool { return c.Latency != nil }) {
 		t, err := BuildTable(sources, o)
 		if err != nil {

@@ -160,3 +160,14 @@ func modeOrder(m string) int {
 	}
 	return 2
 }
+
+func (t *RTTTable) anyPaired() bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if c.Paired != nil {
+				return true
+			}
+		}
+	}
+	return false
+}

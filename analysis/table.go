@@ -91,6 +91,9 @@ type Cell struct {
 
 	samples     []int64
 	enforcement *results.Enforcement
+	// controlSummary is the control arm's at the same step and size, the
+	// other side of Paired.
+	controlSummary *Summary
 }
 
 // Reported is false for missing cells, cells whose rate fell behind (their
@@ -254,6 +257,8 @@ func (t *Table) compute(base int, g *grouping, opts []Option) {
 				comparisons = append(comparisons, comparison{&c.Overhead, need(cellKey{t.Rows[base].key, size.Bytes}, b.samples), self})
 			}
 			if k, ctl := g.control(t.Rows[r], size.Bytes); ctl != nil {
+				cs := Summarize(ctl)
+				c.controlSummary = &cs
 				comparisons = append(comparisons, comparison{&c.Paired, need(k, ctl), self})
 			}
 		}

@@ -277,7 +277,12 @@ func TestTableEmptyCellRendersEverywhere(t *testing.T) {
 			t.Errorf("table does not explain the empty cell:\n%s", b.String())
 		}
 	}
-	if err := Plot(tab, t.TempDir()+"/empty.png"); err != nil {
+	r := &Report{Facts: buildFacts(nil), Latency: tab}
+	figs, err := r.Figures(PlotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Plot(figs, t.TempDir()+"/empty.png"); err != nil {
 		t.Error(err)
 	}
 }
