@@ -164,7 +164,24 @@ func (t *Table) axis() axis {
 	return newAxis(t.RowTitle, labels, steps)
 }
 
-func measureAxis(rowTitle string, rows []MeasureRow) axis {
+// changeTitle names a panel of changes: target over control, or what
+// against the baseline row, across windows.
+func changeTitle(against Against, what, rowTitle, baseline string) string {
+	if against == AgainstBaseline {
+		return what + " vs " + baselineName(rowTitle, baseline) + " (other windows: includes drift)"
+	}
+	return "Target over control at the same step"
+}
+
+func rowIDs[R measuredRow[C], C any](rows []R) []RowID {
+	ids := make([]RowID, len(rows))
+	for i, r := range rows {
+		ids[i] = r.id()
+	}
+	return ids
+}
+
+func measureAxis(rowTitle string, rows []RowID) axis {
 	labels, steps := make([]string, len(rows)), make([]string, len(rows))
 	for i, r := range rows {
 		labels[i], steps[i] = r.Label, r.Step
@@ -254,17 +271,9 @@ func msFloat[D ~int64](d D) float64 { return float64(d) / 1e6 }
 // figure is throughput per step and stream setting, and its change in
 // percent with CIs.
 func (t *ThroughputTable) figure(title string, against Against) Figure {
-	rows := make([]MeasureRow, len(t.Rows))
-	for i, r := range t.Rows {
-		rows[i] = r.MeasureRow
-	}
-	a := measureAxis(t.RowTitle, rows)
+	a := measureAxis(t.RowTitle, rowIDs(t.Rows))
 	abs := a.panel(fmt.Sprintf("Throughput, Gbit/s (mean, %.0f%% CI)", 100*t.Confidence), "Gbit/s", false)
-	what := "Target over control at the same step"
-	if against == AgainstBaseline {
-		what = "Throughput vs " + baselineName(t.RowTitle, t.Baseline) + " (other windows: includes drift)"
-	}
-	pct := a.panel(fmt.Sprintf("%s, %% (%.0f%% CI)", what, 100*t.Confidence), "%", true)
+	pct := a.panel(fmt.Sprintf("%s, %% (%.0f%% CI)", changeTitle(against, "Throughput", t.RowTitle, t.Baseline), 100*t.Confidence), "%", true)
 	for ci, col := range t.Columns {
 		sa, sp := Series{Name: col.Label}, Series{Name: col.Label}
 		for _, r := range t.Rows {
@@ -302,17 +311,9 @@ func (t *ThroughputTable) figure(title string, against Against) Figure {
 // figure is the round trips' median per step and mode, and its change in
 // µs with CIs: crr is where a new connection's policy work shows.
 func (t *RTTTable) figure(title string, against Against) Figure {
-	rows := make([]MeasureRow, len(t.Rows))
-	for i, r := range t.Rows {
-		rows[i] = r.MeasureRow
-	}
-	a := measureAxis(t.RowTitle, rows)
+	a := measureAxis(t.RowTitle, rowIDs(t.Rows))
 	abs := a.panel("Round trip, µs (p50)", "µs", false)
-	what := "Target over control at the same step"
-	if against == AgainstBaseline {
-		what = "Round trip vs " + baselineName(t.RowTitle, t.Baseline) + " (other windows: includes drift)"
-	}
-	diff := a.panel(fmt.Sprintf("%s, µs (p50, %.0f%% CI)", what, 100*t.Confidence), "µs", true)
+	diff := a.panel(fmt.Sprintf("%s, µs (p50, %.0f%% CI)", changeTitle(against, "Round trip", t.RowTitle, t.Baseline), 100*t.Confidence), "µs", true)
 	for ci, col := range t.Columns {
 		sa, sd := Series{Name: col.Label}, Series{Name: col.Label}
 		for _, r := range t.Rows {
@@ -344,12 +345,12 @@ func usFloat[D ~int64](d D) float64 { return float64(d) / 1e3 }
 // figure is the node's busy and softirq cores per step, one line per
 // measurement and side.
 func (t *CPUTable) figure(title string) Figure {
-	var rows []MeasureRow
+	var rows []RowID
 	seen := map[string]bool{}
 	for _, r := range t.Rows {
 		if !seen[r.Label] {
 			seen[r.Label] = true
-			rows = append(rows, r.MeasureRow)
+			rows = append(rows, r.RowID)
 		}
 	}
 	a := measureAxis(t.RowTitle, rows)

@@ -3,6 +3,7 @@ package analysis
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -66,12 +67,7 @@ type grouping struct {
 
 func group(sources []Source, arm string) (*grouping, error) {
 	g := &grouping{sources: sources, cells: map[cellKey]*merged{}}
-	order := map[string]int{} // first appearance of meshes, steps and arms
-	seen := func(kind, v string) {
-		if _, ok := order[kind+v]; !ok {
-			order[kind+v] = len(order)
-		}
-	}
+	order := appearance{}
 	arms := map[string]bool{}
 	sizes := map[int64]string{}
 	for si, src := range sources {
@@ -83,9 +79,7 @@ func group(sources []Source, arm string) (*grouping, error) {
 					continue
 				}
 				k := cellKey{rowKey{si, c.MeshLabel(), c.Step, c.Arm}, c.Size}
-				seen("mesh", k.mesh)
-				seen("step", k.step)
-				seen("arm", k.arm)
+				order.see(k.rowKey)
 				arms[c.Arm] = true
 				if _, ok := sizes[c.Size]; !ok {
 					sizes[c.Size] = cmp.Or(c.SizeLabel, strconv.FormatInt(c.Size, 10))
@@ -118,14 +112,7 @@ func group(sources []Source, arm string) (*grouping, error) {
 			keys[k.rowKey] = true
 		}
 	}
-	g.keys = slices.SortedFunc(maps.Keys(keys), func(a, b rowKey) int {
-		return cmp.Or(
-			cmp.Compare(a.src, b.src),
-			cmp.Compare(order["mesh"+a.mesh], order["mesh"+b.mesh]),
-			compareSteps(a.step, b.step, order),
-			cmp.Compare(order["arm"+a.arm], order["arm"+b.arm]),
-		)
-	})
+	g.keys = sortedRowKeys(maps.Keys(keys), order)
 	for _, b := range slices.Sorted(maps.Keys(sizes)) {
 		g.sizes = append(g.sizes, Size{Label: sizes[b], Bytes: b})
 	}
@@ -133,9 +120,34 @@ func group(sources []Source, arm string) (*grouping, error) {
 	return g, nil
 }
 
+// appearance is the order in which meshes, steps and arms first appear in
+// the documents: rows keep the user's order where no number gives one.
+type appearance map[string]int
+
+func (o appearance) see(k rowKey) {
+	for _, v := range []string{"mesh" + k.mesh, "step" + k.step, "arm" + k.arm} {
+		if _, ok := o[v]; !ok {
+			o[v] = len(o)
+		}
+	}
+}
+
+// sortedRowKeys orders rows by source, then mesh, step and arm in the
+// order they first appeared, numeric steps by value.
+func sortedRowKeys(keys iter.Seq[rowKey], order appearance) []rowKey {
+	return slices.SortedFunc(keys, func(a, b rowKey) int {
+		return cmp.Or(
+			cmp.Compare(a.src, b.src),
+			cmp.Compare(order["mesh"+a.mesh], order["mesh"+b.mesh]),
+			compareSteps(a.step, b.step, order),
+			cmp.Compare(order["arm"+a.arm], order["arm"+b.arm]),
+		)
+	})
+}
+
 // compareSteps puts numeric steps first in numeric order, then the others in
 // the order they first appeared.
-func compareSteps(a, b string, order map[string]int) int {
+func compareSteps(a, b string, order appearance) int {
 	na, ea := strconv.Atoi(a)
 	nb, eb := strconv.Atoi(b)
 	switch {
@@ -270,7 +282,7 @@ func (g *grouping) label(k rowKey) string {
 func (g *grouping) rows() []Row {
 	rows := make([]Row, len(g.keys))
 	for i, k := range g.keys {
-		r := Row{Label: g.label(k), Source: g.sources[k.src].Label, Mesh: k.mesh, Step: k.step, Arm: k.arm, key: k}
+		r := Row{RowID: RowID{Label: g.label(k), Source: g.sources[k.src].Label, Mesh: k.mesh, Step: k.step, Arm: k.arm, key: k}}
 		for _, s := range g.sizes {
 			m := g.cells[cellKey{k, s.Bytes}]
 			if m == nil {

@@ -30,17 +30,18 @@ func ParseFormat(s string) (Format, bool) {
 	return "", false
 }
 
-// Render writes t in format f.
-func Render(w io.Writer, t *Table, f Format) error {
+// RenderReport writes r in format f. Every format but JSON is a reporter
+// over the report's one View; JSON is the report model.
+func RenderReport(w io.Writer, r *Report, f Format) error {
 	switch f {
 	case FormatTable, "":
-		return renderText(w, t)
+		return renderText(w, r.View())
 	case FormatMarkdown:
-		return renderMarkdown(w, t)
+		return renderMarkdown(w, r.View())
 	case FormatCSV:
-		return renderCSV(w, t)
+		return renderCSV(w, r.View())
 	case FormatJSON:
-		return renderJSON(w, t)
+		return renderJSON(w, r)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }

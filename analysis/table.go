@@ -49,22 +49,12 @@ type Size struct {
 
 // Row is one step or configuration.
 type Row struct {
-	Label string `json:"label"`
-	// Source is the label of the file the row came from (compare), empty for report.
-	Source     string `json:"source,omitempty"`
-	Mesh       string `json:"mesh"`
-	Step       string `json:"step"`
-	Policies   int    `json:"policies"`
-	PolicyKind string `json:"policyKind,omitempty"`
-	Arm        string `json:"arm"`
-	Baseline   bool   `json:"baseline,omitempty"`
+	RowID
 	// Enforcement is how the run confirmed the step's policies before
 	// measuring it; nil for plain loads.
 	Enforcement *results.Enforcement `json:"enforcement,omitempty"`
 	// Cells are aligned with Table.Sizes.
 	Cells []Cell `json:"cells"`
-
-	key rowKey
 }
 
 // Cell is one row at one size.

@@ -79,11 +79,13 @@ func TestReportRendersEveryFormat(t *testing.T) {
 		t.Fatalf("csv: exit %d, %v, %d records", code, err, len(recs))
 	}
 	code, out, _ = runResultsCLI(t, "report", p, "-o", "json", "--resamples", "200", "--statistic", "mean")
-	var tab struct {
-		Statistic string
-		Rows      []struct{ Label string }
+	var report struct {
+		Latency struct {
+			Statistic string
+			Rows      []struct{ Label string }
+		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &tab) != nil || tab.Statistic != "mean" || len(tab.Rows) != 2 {
+	if tab := &report.Latency; code != 0 || json.Unmarshal([]byte(out), &report) != nil || tab.Statistic != "mean" || len(tab.Rows) != 2 {
 		t.Fatalf("json: exit %d, %+v", code, tab)
 	}
 	img := filepath.Join(t.TempDir(), "table.svg")
