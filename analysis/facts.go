@@ -95,6 +95,11 @@ func (rf *RunFacts) add(d *results.Document) {
 			rf.PolicyKinds = append(rf.PolicyKinds, c.PolicyKind)
 		}
 	}
+	// The load settings are those of the latency cells; a document of
+	// streams or round trips alone has none.
+	if !hasCells([]Source{{Docs: []*results.Document{d}}}, func(c *results.Cell) bool { return c.Latency != nil }) {
+		return
+	}
 	if !slices.Contains(rf.Rates, d.Load.Rate) {
 		rf.Rates = append(rf.Rates, d.Load.Rate)
 	}

@@ -24,6 +24,11 @@ func labRunDocument() *results.Document {
 	doc := runDocument(90, "", []int{0, 50, 200}, map[int]time.Duration{50: 20 * time.Microsecond, 200: 60 * time.Microsecond})
 	doc.Cluster = &results.Cluster{KubernetesVersion: "v1.36.3", CNI: "kube-router", Placement: "same-node",
 		Nodes: []results.Node{{Name: "meshbench-lab", KubeletVersion: "v1.36.3"}}}
+	for i := range doc.Cells {
+		c := &doc.Cells[i]
+		c.Enforcement = &results.Enforcement{Enforced: true, ProbeDenied: c.Policies > 0, ClientAllowed: true,
+			After: 140 * time.Millisecond, Applied: c.Policies, ApplyTook: time.Duration(c.Policies) * time.Millisecond}
+	}
 	return doc
 }
 

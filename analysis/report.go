@@ -16,6 +16,8 @@ type Report struct {
 	Throughput *ThroughputTable `json:"throughput"`
 	RTT        *RTTTable        `json:"rtt"`
 	CPU        *CPUTable        `json:"cpu"`
+	// Plot chooses what the figures of an HTML report compare with.
+	Plot PlotOptions `json:"-"`
 }
 
 // BuildReport builds every table the documents have cells for, with the

@@ -31,7 +31,7 @@ type resultsTableFlags struct {
 }
 
 func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
-	fs.StringVarP(&f.output, "output", "o", "table", "output format: table, markdown, csv or json")
+	fs.StringVarP(&f.output, "output", "o", "table", "output format: table, markdown, csv, json or html (one self-contained page with the figures)")
 	fs.StringVar(&f.baseline, "baseline", "", baselineHelp)
 	fs.StringVar(&f.statistic, "statistic", "median", "statistic verdicts rest on: median or mean (the other is shown beside)")
 	fs.StringVar(&f.arm, "arm", "", `arm the rows show: target, control, any target name of a load, or all (default "target" when the documents have it, else all)`)
@@ -49,12 +49,13 @@ func (f *resultsTableFlags) render(w io.Writer, r *analysis.Report, format analy
 	if f.reference != "" && r.Latency != nil {
 		r.Latency.Reference, _ = analysis.LookupReference(f.reference)
 	}
+	r.Plot = analysis.PlotOptions{Against: analysis.Against(f.against)}
 	var figs []analysis.Figure
-	if f.plot != "" {
+	if f.plot != "" || format == analysis.FormatHTML {
 		var err error
 		// Built before anything is printed: a plot the documents cannot
 		// make is bad input, not half an output.
-		if figs, err = r.Figures(analysis.PlotOptions{Against: analysis.Against(f.against)}); err != nil {
+		if figs, err = r.Figures(r.Plot); err != nil {
 			return resultsTableError(err)
 		}
 	}
@@ -74,7 +75,7 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	var o analysis.TableOptions
 	format, ok := analysis.ParseFormat(f.output)
 	if !ok {
-		return o, "", usagef("--output %q: want table, markdown, csv or json", f.output)
+		return o, "", usagef("--output %q: want table, markdown, csv, json or html", f.output)
 	}
 	stat, ok := analysis.ParseStatistic(f.statistic)
 	if !ok {
@@ -92,8 +93,8 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	if _, ok := analysis.ParseAgainst(f.against); f.against != "" && !ok {
 		return o, "", usagef("--plot-against %q: want control or baseline", f.against)
 	}
-	if f.against != "" && f.plot == "" {
-		return o, "", usagef("--plot-against %s: goes with --plot FILE, which draws the figures", f.against)
+	if f.against != "" && f.plot == "" && format != analysis.FormatHTML {
+		return o, "", usagef("--plot-against %s: goes with --plot FILE or -o html, which draw the figures", f.against)
 	}
 	if _, err := analysis.LookupReference(f.reference); f.reference != "" && err != nil {
 		return o, "", usagef("--reference %s", err)

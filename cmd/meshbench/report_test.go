@@ -106,6 +106,11 @@ func TestCompareRendersConfigurations(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "| configuration | .5k | 10k |") || !strings.Contains(out, "| istio-ambient / 100 |") {
 		t.Fatalf("compare: exit %d, stderr %q:\n%s", code, errOut, out)
 	}
+	code, out, errOut = runResultsCLI(t, "compare", a, b, "--resamples", "200", "-o", "html")
+	if code != 0 || !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, "<h3>istio-ambient</h3>") ||
+		!strings.Contains(out, "<svg") || !strings.Contains(out, "istio-ambient / 100: at .5k the median request took") {
+		t.Fatalf("compare -o html: exit %d, stderr %q:\n%s", code, errOut, out)
+	}
 	code, out, _ = runResultsCLI(t, "compare", "--label", "plain", "--label", "mesh", a, b, "--resamples", "200", "--baseline", "mesh")
 	if code != 0 || !strings.Contains(out, "overhead against mesh / 0") {
 		t.Fatalf("compare --label --baseline: exit %d:\n%s", code, out)
