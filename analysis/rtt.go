@@ -162,12 +162,5 @@ func modeOrder(m string) int {
 }
 
 func (t *RTTTable) anyPaired() bool {
-	for _, r := range t.Rows {
-		for _, c := range r.Cells {
-			if c.Paired != nil {
-				return true
-			}
-		}
-	}
-	return false
+	return anyCell(t.Rows, func(c RTTCell) bool { return c.Paired != nil })
 }

@@ -19,6 +19,18 @@ func (r ThroughputRow) cells() []ThroughputCell { return r.Cells }
 func (r RTTRow) id() RowID                      { return r.RowID }
 func (r RTTRow) cells() []RTTCell               { return r.Cells }
 
+// anyCell is true when some cell of rows satisfies has.
+func anyCell[R measuredRow[C], C any](rows []R, has func(C) bool) bool {
+	for _, r := range rows {
+		for _, c := range r.cells() {
+			if has(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // rowsGrid is a grid of rows by columns, each cell formatted by value.
 func rowsGrid[R measuredRow[C], C any](title, rowTitle string, columns []string, rows []R, value func(RowID, C) string) Grid {
 	g := newGrid(title, rowTitle, columns)

@@ -209,14 +209,7 @@ func (t *ThroughputTable) cell(r, base RowID, col StreamColumn) ThroughputCell {
 }
 
 func (t *ThroughputTable) anyPaired() bool {
-	for _, r := range t.Rows {
-		for _, c := range r.Cells {
-			if c.Paired != nil {
-				return true
-			}
-		}
-	}
-	return false
+	return anyCell(t.Rows, func(c ThroughputCell) bool { return c.Paired != nil })
 }
 
 // meanCI is the mean of xs with Student's t interval at confidence; a single
