@@ -23,7 +23,7 @@ type CPUTable struct {
 // CPURow is the CPU of one measurement at one step, every repeat merged
 // (weighted by the windows' lengths).
 type CPURow struct {
-	MeasureRow
+	RowID
 	// Measurement says what ran: "1 stream send", "rr", "crr", "latency 1k".
 	Measurement string `json:"measurement"`
 	// Side is whose CPU it is: "client", "server", or a Prometheus query's name.
@@ -117,7 +117,7 @@ func buildCPU(sources []Source, o TableOptions) *CPUTable {
 			k := cpuKey{kc.key, measurementLabel(kc.cell), cmp.Or(f.Source, "client")}
 			s := sums[k]
 			if s == nil {
-				s = &cpuSum{row: CPURow{MeasureRow: rows[ri], Measurement: k.measurement, Side: k.side}, comps: map[string]float64{}}
+				s = &cpuSum{row: CPURow{RowID: rows[ri], Measurement: k.measurement, Side: k.side}, comps: map[string]float64{}}
 				sums[k] = s
 				order = append(order, k)
 			}
@@ -209,7 +209,7 @@ func (s *cpuSum) finish() CPURow {
 // cpuNotes are the CPU figures' own notes (a cgroup without CPU accounting,
 // a Prometheus that failed mid-run), each once with the number of
 // measurements it concerns.
-func cpuNotes(sources []Source, rows []MeasureRow) []string {
+func cpuNotes(sources []Source, rows []RowID) []string {
 	shown := map[rowKey]bool{}
 	for _, r := range rows {
 		shown[r.key] = true

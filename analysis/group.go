@@ -3,6 +3,7 @@ package analysis
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -66,12 +67,7 @@ type grouping struct {
 
 func group(sources []Source, arm string) (*grouping, error) {
 	g := &grouping{sources: sources, cells: map[cellKey]*merged{}}
-	order := map[string]int{} // first appearance of meshes, steps and arms
-	seen := func(kind, v string) {
-		if _, ok := order[kind+v]; !ok {
-			order[kind+v] = len(order)
-		}
-	}
+	order := appearance{}
 	arms := map[string]bool{}
 	sizes := map[int64]string{}
 	for si, src := range sources {
@@ -83,9 +79,7 @@ func group(sources []Source, arm string) (*grouping, error) {
 					continue
 				}
 				k := cellKey{rowKey{si, c.MeshLabel(), c.Step, c.Arm}, c.Size}
-				seen("mesh", k.mesh)
-				seen("step", k.step)
-				seen("arm", k.arm)
+				order.see(k.rowKey)
 				arms[c.Arm] = true
 				if _, ok := sizes[c.Size]; !ok {
 					sizes[c.Size] = cmp.Or(c.SizeLabel, strconv.FormatInt(c.Size, 10))
@@ -104,8 +98,13 @@ func group(sources []Source, arm string) (*grouping, error) {
 		return nil, &InputError{"--arm", fmt.Sprintf("%q: no latency cells of that arm; arms are %s", arm, strings.Join(slices.Sorted(maps.Keys(arms)), ", "))}
 	case arm == "" && arms[results.ArmTarget]:
 		arm = results.ArmTarget
+	case arm == "" && len(arms) == 1 && arms[results.ArmControl]:
+		// Say it: rows of the control alone are not the policies' cost.
+		arm = results.ArmControl
+		g.notes = append(g.notes, "the documents hold only the control arm (the server no policy selects): the rows show the control, not the target")
 	}
 	g.arm = arm
+	g.notes = append(g.notes, missingArmNotes(sources, arm, "latency", func(c *results.Cell) bool { return c.Latency != nil })...)
 
 	keys := map[rowKey]bool{}
 	for k := range g.cells {
@@ -113,14 +112,7 @@ func group(sources []Source, arm string) (*grouping, error) {
 			keys[k.rowKey] = true
 		}
 	}
-	g.keys = slices.SortedFunc(maps.Keys(keys), func(a, b rowKey) int {
-		return cmp.Or(
-			cmp.Compare(a.src, b.src),
-			cmp.Compare(order["mesh"+a.mesh], order["mesh"+b.mesh]),
-			compareSteps(a.step, b.step, order),
-			cmp.Compare(order["arm"+a.arm], order["arm"+b.arm]),
-		)
-	})
+	g.keys = sortedRowKeys(maps.Keys(keys), order)
 	for _, b := range slices.Sorted(maps.Keys(sizes)) {
 		g.sizes = append(g.sizes, Size{Label: sizes[b], Bytes: b})
 	}
@@ -128,9 +120,34 @@ func group(sources []Source, arm string) (*grouping, error) {
 	return g, nil
 }
 
+// appearance is the order in which meshes, steps and arms first appear in
+// the documents: rows keep the user's order where no number gives one.
+type appearance map[string]int
+
+func (o appearance) see(k rowKey) {
+	for _, v := range []string{"mesh" + k.mesh, "step" + k.step, "arm" + k.arm} {
+		if _, ok := o[v]; !ok {
+			o[v] = len(o)
+		}
+	}
+}
+
+// sortedRowKeys orders rows by source, then mesh, step and arm in the
+// order they first appeared, numeric steps by value.
+func sortedRowKeys(keys iter.Seq[rowKey], order appearance) []rowKey {
+	return slices.SortedFunc(keys, func(a, b rowKey) int {
+		return cmp.Or(
+			cmp.Compare(a.src, b.src),
+			cmp.Compare(order["mesh"+a.mesh], order["mesh"+b.mesh]),
+			compareSteps(a.step, b.step, order),
+			cmp.Compare(order["arm"+a.arm], order["arm"+b.arm]),
+		)
+	})
+}
+
 // compareSteps puts numeric steps first in numeric order, then the others in
 // the order they first appeared.
-func compareSteps(a, b string, order map[string]int) int {
+func compareSteps(a, b string, order appearance) int {
 	na, ea := strconv.Atoi(a)
 	nb, eb := strconv.Atoi(b)
 	switch {
@@ -187,16 +204,7 @@ func (g *grouping) mergeNotes() {
 }
 
 func (g *grouping) addLoad(l results.Load) {
-	ka := "keep-alive off (one connection per request)"
-	if l.KeepAlive {
-		ka = "keep-alive on"
-	}
-	rate := "closed loop"
-	if l.Rate > 0 {
-		rate = fmt.Sprintf("%g req/s per target", l.Rate)
-	}
-	s := fmt.Sprintf("%d requests per cell, %s, %s, warm-up %d, %d rounds", l.Requests, rate, ka, l.Warmup, l.Rounds)
-	if !slices.Contains(g.loads, s) {
+	if s := loadLine(l); !slices.Contains(g.loads, s) {
 		g.loads = append(g.loads, s)
 	}
 }
@@ -274,7 +282,7 @@ func (g *grouping) label(k rowKey) string {
 func (g *grouping) rows() []Row {
 	rows := make([]Row, len(g.keys))
 	for i, k := range g.keys {
-		r := Row{Label: g.label(k), Source: g.sources[k.src].Label, Mesh: k.mesh, Step: k.step, Arm: k.arm, key: k}
+		r := Row{RowID: RowID{Label: g.label(k), Source: g.sources[k.src].Label, Mesh: k.mesh, Step: k.step, Arm: k.arm, key: k}}
 		for _, s := range g.sizes {
 			m := g.cells[cellKey{k, s.Bytes}]
 			if m == nil {
@@ -383,4 +391,34 @@ func errorList(errs map[string]int) string {
 		total += errs[k]
 	}
 	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
+}
+
+// missingArmNotes name every source that has cells keep accepts but none of
+// the arm the rows show, so its rows are not in the table: a comparison must
+// not drop a file without saying so.
+func missingArmNotes(sources []Source, arm, what string, keep func(*results.Cell) bool) []string {
+	if arm == "" {
+		return nil
+	}
+	var notes []string
+	for si, src := range sources {
+		arms := map[string]bool{}
+		for _, d := range src.Docs {
+			for i := range d.Cells {
+				if c := &d.Cells[i]; keep(c) {
+					arms[c.Arm] = true
+				}
+			}
+		}
+		if len(arms) == 0 || arms[arm] {
+			continue
+		}
+		name := src.Label
+		if name == "" {
+			name = fmt.Sprintf("file %d", si+1)
+		}
+		notes = append(notes, fmt.Sprintf("%s: not shown: its %s cells have no %q arm (its arms: %s); --arm all shows every arm",
+			name, what, arm, strings.Join(slices.Sorted(maps.Keys(arms)), ", ")))
+	}
+	return notes
 }

@@ -1,16 +1,14 @@
 package analysis
 
 import (
-	"cmp"
 	"maps"
-	"slices"
 
 	"github.com/meshbench/meshbench/results"
 )
 
-// MeasureRow identifies one row of a throughput, RTT or CPU table: a step or
-// configuration of one source and arm, labelled like the latency table's rows.
-type MeasureRow struct {
+// RowID identifies one row of any table of a report: a step or
+// configuration of one source and arm, labelled alike in every table.
+type RowID struct {
 	Label      string `json:"label"`
 	Source     string `json:"source,omitempty"`
 	Mesh       string `json:"mesh"`
@@ -34,13 +32,8 @@ type keyedCell struct {
 // arm the rows show (the latency table's choice: arm, "target" when present,
 // else every arm; ArmAll: every arm), in the latency table's order with its
 // labels and row title.
-func measureRows(sources []Source, arm string, keep func(*results.Cell) bool) (rows []MeasureRow, cells []keyedCell, title string) {
-	order := map[string]int{}
-	seen := func(kind, v string) {
-		if _, ok := order[kind+v]; !ok {
-			order[kind+v] = len(order)
-		}
-	}
+func measureRows(sources []Source, arm string, keep func(*results.Cell) bool) (rows []RowID, cells []keyedCell, title string) {
+	order := appearance{}
 	arms := map[string]bool{}
 	var all []keyedCell
 	for si, src := range sources {
@@ -51,9 +44,7 @@ func measureRows(sources []Source, arm string, keep func(*results.Cell) bool) (r
 					continue
 				}
 				k := rowKey{si, c.MeshLabel(), c.Step, c.Arm}
-				seen("mesh", k.mesh)
-				seen("step", k.step)
-				seen("arm", k.arm)
+				order.see(k)
 				arms[c.Arm] = true
 				all = append(all, keyedCell{k, c})
 			}
@@ -75,17 +66,10 @@ func measureRows(sources []Source, arm string, keep func(*results.Cell) bool) (r
 		return nil, nil, ""
 	}
 	g := &grouping{sources: sources, arm: arm}
-	g.keys = slices.SortedFunc(maps.Keys(meta), func(a, b rowKey) int {
-		return cmp.Or(
-			cmp.Compare(a.src, b.src),
-			cmp.Compare(order["mesh"+a.mesh], order["mesh"+b.mesh]),
-			compareSteps(a.step, b.step, order),
-			cmp.Compare(order["arm"+a.arm], order["arm"+b.arm]),
-		)
-	})
+	g.keys = sortedRowKeys(maps.Keys(meta), order)
 	for _, k := range g.keys {
 		c := meta[k]
-		rows = append(rows, MeasureRow{Label: g.label(k), Source: sources[k.src].Label, Mesh: k.mesh, Step: k.step,
+		rows = append(rows, RowID{Label: g.label(k), Source: sources[k.src].Label, Mesh: k.mesh, Step: k.step,
 			Policies: c.Policies, PolicyKind: c.PolicyKind, Arm: k.arm, key: k})
 	}
 	return rows, all, g.rowTitle()
@@ -95,10 +79,10 @@ func measureRows(sources []Source, arm string, keep func(*results.Cell) bool) (r
 // its own. A wanted baseline no row matches falls back to the default and
 // matched is false: the report decides whether that is an error (it is when
 // no table of the report has such a row).
-func pickMeasureBaseline(rows []MeasureRow, want string) (base int, matched bool) {
+func pickMeasureBaseline(rows []RowID, want string) (base int, matched bool) {
 	rs := make([]Row, len(rows))
 	for i, r := range rows {
-		rs[i] = Row{Label: r.Label, Source: r.Source, Mesh: r.Mesh, Step: r.Step}
+		rs[i] = Row{RowID: r}
 	}
 	i, err := pickBaseline(rs, want)
 	if err != nil {

@@ -50,22 +50,23 @@ func ReferenceNames() []string {
 	return names
 }
 
-// referenceBlock is the reference as a block: mean ms and % overhead
-// against its first row, at the sizes the reference has.
-func (r *Reference) block() block {
-	b := block{title: "Reference: " + r.Source + ": mean ms (% overhead vs 0 policies)", header: []string{"policies"}}
+// grid is the reference as a grid: mean ms and % overhead against its
+// first row, at the sizes the reference has.
+func (r *Reference) grid() Grid {
+	var sizes []string
 	for _, s := range r.Sizes {
-		b.header = append(b.header, s.Label)
+		sizes = append(sizes, s.Label)
 	}
+	g := newGrid("Reference: "+r.Source+": mean ms (% overhead vs 0 policies)", "policies", sizes)
 	for _, row := range r.Rows {
-		line := []string{fmt.Sprint(row.Policies)}
+		var line []string
 		for i, v := range row.MeanMs {
 			base := r.Rows[0].MeanMs[i]
 			line = append(line, fmt.Sprintf("%.3f (%+.1f%%)", v, 100*(v/base-1)))
 		}
-		b.rows = append(b.rows, line)
+		g.add(fmt.Sprint(row.Policies), line)
 	}
-	return b
+	return g
 }
 
 // LookupReference returns the named reference or an error listing the names.

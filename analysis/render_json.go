@@ -5,10 +5,12 @@ import (
 	"io"
 )
 
-// renderJSON writes the table model itself: every summary, difference, flag
-// and note, for other programs.
-func renderJSON(w io.Writer, t *Table) error {
+// renderJSON writes the report model itself, for other programs: always
+// the same top level ({"facts", "latency", "throughput", "rtt", "cpu"}, a
+// table the documents have no cells for is null), every summary,
+// difference, flag and note inside.
+func renderJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(t)
+	return enc.Encode(r)
 }

@@ -7,47 +7,64 @@ import (
 	"strings"
 )
 
-// renderMarkdown writes the same blocks as the terminal table, each as a
-// GitHub-flavoured markdown table under a bold title.
-func renderMarkdown(w io.Writer, t *Table) error {
+// renderMarkdown writes the same sections as the terminal report, each grid
+// a GitHub-flavoured markdown table under a bold title, each list a bullet
+// list.
+func renderMarkdown(w io.Writer, v View) error {
 	bw := bufio.NewWriter(w)
-	for _, l := range t.heading() {
-		fmt.Fprintln(bw, mdEscape(l)+"  ")
-	}
-	for _, b := range t.blocks() {
-		fmt.Fprintf(bw, "\n**%s**\n\n", mdEscape(b.title))
-		mdRow(bw, b.header)
-		sep := make([]string, len(b.header))
-		for i := range sep {
-			sep[i] = "---:"
-		}
-		sep[0] = "---"
-		mdRow(bw, sep)
-		for _, r := range b.rows {
-			mdRow(bw, r)
-		}
-	}
-	for _, section := range [][]string{t.verdictLines(), t.noiseFloorLines(), t.enforcementLines()} {
-		if section == nil {
-			continue
-		}
-		fmt.Fprintf(bw, "\n%s\n\n", mdEscape(section[0]))
-		for _, l := range section[1:] {
-			fmt.Fprintln(bw, "- "+mdEscape(strings.TrimSpace(l)))
-		}
-	}
-	fmt.Fprintln(bw)
-	for _, l := range t.legend() {
-		fmt.Fprintln(bw, mdEscape(l)+"  ")
-	}
-	if len(t.Notes) > 0 {
-		fmt.Fprintln(bw, "\nNotes:")
-		fmt.Fprintln(bw)
-		for _, n := range t.Notes {
-			fmt.Fprintln(bw, "- "+mdEscape(n))
-		}
-	}
+	walk(v, markdownWriter{bw})
 	return bw.Flush()
+}
+
+type markdownWriter struct{ w *bufio.Writer }
+
+func (m markdownWriter) section(i int, _ Section) {
+	if i > 0 {
+		fmt.Fprintln(m.w)
+	}
+}
+
+// heading lines end in two spaces: a markdown line break.
+func (m markdownWriter) heading(lines []string) {
+	for _, l := range lines {
+		fmt.Fprintln(m.w, mdEscape(l)+"  ")
+	}
+}
+
+func (m markdownWriter) grid(g Grid) {
+	fmt.Fprintf(m.w, "\n**%s**\n\n", mdEscape(g.Title))
+	mdRow(m.w, g.Header)
+	sep := make([]string, len(g.Header))
+	for i := range sep {
+		sep[i] = "---:"
+	}
+	sep[0] = "---"
+	mdRow(m.w, sep)
+	for _, r := range g.Rows {
+		mdRow(m.w, r)
+	}
+}
+
+func (m markdownWriter) list(l List) {
+	fmt.Fprintf(m.w, "\n%s\n\n", mdEscape(l.Title))
+	m.bullets(l.Items)
+}
+
+func (m markdownWriter) legend(lines []string) {
+	fmt.Fprintln(m.w)
+	m.heading(lines)
+}
+
+func (m markdownWriter) notes(notes []string) {
+	fmt.Fprintln(m.w, "\nNotes:")
+	fmt.Fprintln(m.w)
+	m.bullets(notes)
+}
+
+func (m markdownWriter) bullets(items []string) {
+	for _, item := range items {
+		fmt.Fprintln(m.w, "- "+mdEscape(item))
+	}
 }
 
 func mdRow(w io.Writer, cells []string) {

@@ -27,7 +27,7 @@ func renderedTable(t *testing.T) *Table {
 func render(t *testing.T, tab *Table, f Format) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := Render(&b, tab, f); err != nil {
+	if err := RenderReport(&b, &Report{Facts: &Facts{}, Latency: tab}, f); err != nil {
 		t.Fatalf("%s: %v", f, err)
 	}
 	return b.Bytes()
@@ -80,10 +80,11 @@ func backToDuration(t *testing.T, s string) time.Duration {
 
 func TestRenderJSONParsesBack(t *testing.T) {
 	tab := renderedTable(t)
-	var back Table
-	if err := json.Unmarshal(render(t, tab, FormatJSON), &back); err != nil {
+	var doc struct{ Latency Table }
+	if err := json.Unmarshal(render(t, tab, FormatJSON), &doc); err != nil {
 		t.Fatal(err)
 	}
+	back := doc.Latency
 	if back.Baseline != tab.Baseline || len(back.Rows) != len(tab.Rows) || len(back.NoiseFloor) != len(tab.Sizes) {
 		t.Fatalf("json lost structure: %+v", back)
 	}
@@ -119,7 +120,7 @@ func TestRenderMarkdownTables(t *testing.T) {
 func TestRenderTextAligned(t *testing.T) {
 	tab := renderedTable(t)
 	txt := string(render(t, tab, FormatTable))
-	for _, want := range []string{"Verdicts rest on the median", "Overhead vs 0 policies, ms: median ± CI", "Overhead vs 0 policies, %: mean [CI]", "Target over control", "A/A noise floor", "baseline", "Verdict by median against 0 policies:\n  10: no significant difference at any size\n  100: significant at .5k +0.05"} {
+	for _, want := range []string{"Verdicts rest on the median", "Overhead vs 0 policies, ms: median ± CI", "Overhead vs 0 policies, %: mean [CI]", "Target over control", "A/A noise floor", "baseline", "Verdict by median, target over control at the same step (same window, free of drift):\n  10: no significant difference at any size\n  100: significant at .5k +0.05"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q", want)
 		}
@@ -172,7 +173,7 @@ func BenchmarkReportRomanaRun(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := Render(io.Discard, tab, FormatTable); err != nil {
+		if err := RenderReport(io.Discard, &Report{Facts: &Facts{}, Latency: tab}, FormatTable); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -33,7 +33,7 @@ type RTTColumn struct {
 
 // RTTRow is one step or configuration; Cells align with Columns.
 type RTTRow struct {
-	MeasureRow
+	RowID
 	Cells []RTTCell `json:"cells"`
 }
 
@@ -112,7 +112,7 @@ func buildRTT(sources []Source, o TableOptions, opts []Option) *RTTTable {
 	t.Baseline = rows[base].Label
 	paired := false
 	for _, r := range rows {
-		row := RTTRow{MeasureRow: r}
+		row := RTTRow{RowID: r}
 		for _, col := range t.Columns {
 			s := sets[rttKey{r.key, col.Mode, col.Size}]
 			if s == nil {
@@ -159,4 +159,8 @@ func modeOrder(m string) int {
 		return 1
 	}
 	return 2
+}
+
+func (t *RTTTable) anyPaired() bool {
+	return anyCell(t.Rows, func(c RTTCell) bool { return c.Paired != nil })
 }

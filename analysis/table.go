@@ -49,22 +49,12 @@ type Size struct {
 
 // Row is one step or configuration.
 type Row struct {
-	Label string `json:"label"`
-	// Source is the label of the file the row came from (compare), empty for report.
-	Source     string `json:"source,omitempty"`
-	Mesh       string `json:"mesh"`
-	Step       string `json:"step"`
-	Policies   int    `json:"policies"`
-	PolicyKind string `json:"policyKind,omitempty"`
-	Arm        string `json:"arm"`
-	Baseline   bool   `json:"baseline,omitempty"`
+	RowID
 	// Enforcement is how the run confirmed the step's policies before
 	// measuring it; nil for plain loads.
 	Enforcement *results.Enforcement `json:"enforcement,omitempty"`
 	// Cells are aligned with Table.Sizes.
 	Cells []Cell `json:"cells"`
-
-	key rowKey
 }
 
 // Cell is one row at one size.
@@ -91,6 +81,9 @@ type Cell struct {
 
 	samples     []int64
 	enforcement *results.Enforcement
+	// controlSummary is the control arm's at the same step and size, the
+	// other side of Paired.
+	controlSummary *Summary
 }
 
 // Reported is false for missing cells, cells whose rate fell behind (their
@@ -254,6 +247,8 @@ func (t *Table) compute(base int, g *grouping, opts []Option) {
 				comparisons = append(comparisons, comparison{&c.Overhead, need(cellKey{t.Rows[base].key, size.Bytes}, b.samples), self})
 			}
 			if k, ctl := g.control(t.Rows[r], size.Bytes); ctl != nil {
+				cs := Summarize(ctl)
+				c.controlSummary = &cs
 				comparisons = append(comparisons, comparison{&c.Paired, need(k, ctl), self})
 			}
 		}

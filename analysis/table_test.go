@@ -146,7 +146,7 @@ func TestTableFlagsCells(t *testing.T) {
 		t.Errorf("error cell flags %v", errs.Flags)
 	}
 	var text strings.Builder
-	if err := Render(&text, tab, FormatTable); err != nil {
+	if err := RenderReport(&text, &Report{Facts: &Facts{}, Latency: tab}, FormatTable); err != nil {
 		t.Fatal(err)
 	}
 	out := text.String()
@@ -270,14 +270,19 @@ func TestTableEmptyCellRendersEverywhere(t *testing.T) {
 	}
 	for _, f := range Formats {
 		var b strings.Builder
-		if err := Render(&b, tab, f); err != nil {
+		if err := RenderReport(&b, &Report{Facts: &Facts{}, Latency: tab}, f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 		if f == FormatTable && !strings.Contains(b.String(), "10 at .5k: no successful requests") {
 			t.Errorf("table does not explain the empty cell:\n%s", b.String())
 		}
 	}
-	if err := Plot(tab, t.TempDir()+"/empty.png"); err != nil {
+	r := &Report{Facts: buildFacts(nil), Latency: tab}
+	figs, err := r.Figures(PlotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Plot(figs, t.TempDir()+"/empty.png"); err != nil {
 		t.Error(err)
 	}
 }

@@ -40,7 +40,7 @@ type StreamColumn struct {
 
 // ThroughputRow is one step or configuration; Cells align with Columns.
 type ThroughputRow struct {
-	MeasureRow
+	RowID
 	Cells []ThroughputCell `json:"cells"`
 }
 
@@ -154,7 +154,7 @@ func buildThroughput(sources []Source, o TableOptions, confidence float64) *Thro
 	t.baseMatch = matched
 	t.Baseline = rows[base].Label
 	for _, r := range rows {
-		row := ThroughputRow{MeasureRow: r}
+		row := ThroughputRow{RowID: r}
 		for _, col := range t.Columns {
 			row.Cells = append(row.Cells, t.cell(r, rows[base], col))
 		}
@@ -184,7 +184,7 @@ func streamLabel(c StreamColumn, reverse bool) string {
 	return l
 }
 
-func (t *ThroughputTable) cell(r, base MeasureRow, col StreamColumn) ThroughputCell {
+func (t *ThroughputTable) cell(r, base RowID, col StreamColumn) ThroughputCell {
 	s := t.cells[streamKey{r.key, col.Parallel, col.Direction}]
 	if s == nil || len(s.rates) == 0 {
 		return ThroughputCell{Missing: true}
@@ -209,14 +209,7 @@ func (t *ThroughputTable) cell(r, base MeasureRow, col StreamColumn) ThroughputC
 }
 
 func (t *ThroughputTable) anyPaired() bool {
-	for _, r := range t.Rows {
-		for _, c := range r.Cells {
-			if c.Paired != nil {
-				return true
-			}
-		}
-	}
-	return false
+	return anyCell(t.Rows, func(c ThroughputCell) bool { return c.Paired != nil })
 }
 
 // meanCI is the mean of xs with Student's t interval at confidence; a single

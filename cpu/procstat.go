@@ -58,6 +58,11 @@ func parseProcStat(b []byte) (procTimes, int, error) {
 		t = procTimes{user: v[0], nice: v[1], system: v[2], idle: v[3], iowait: v[4], irq: v[5], softirq: v[6], steal: v[7]}
 		found = true
 	}
+	if err := sc.Err(); err != nil {
+		// A line longer than the scanner holds: the rest was not read, so
+		// the count of CPUs would be short.
+		return procTimes{}, 0, fmt.Errorf("/proc/stat: %v", err)
+	}
 	if !found {
 		return procTimes{}, 0, fmt.Errorf("/proc/stat: no aggregate cpu line")
 	}

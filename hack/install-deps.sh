@@ -3,8 +3,9 @@
 # etcd-server: the lab's etcd; iptables, ipset, iproute2: the lab's node networking
 # and kube-router; apache2-utils (ab) and iperf3: the peers the benchmarks compare with;
 # prometheus: a real Prometheus for the cpu package's tests.
+# chromium: the headless browser the HTML report test renders its page in.
 set -euo pipefail
-want=(etcd-server iptables ipset iproute2 apache2-utils iperf3 conntrack prometheus)
+want=(etcd-server iptables ipset iproute2 apache2-utils iperf3 conntrack prometheus chromium)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -224,7 +225,7 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 	urls := make([]string, nt)
 	hdrs := make([]http.Header, nt)
 	for ti, t := range r.cfg.Targets {
-		urls[ti] = sizedURL(t.URL, size.Bytes)
+		urls[ti] = targetURL(sizedURL(t.URL, size.Bytes), ti)
 		hdrs[ti] = http.Header{targetHeader: {strconv.Itoa(ti)}}
 	}
 	var next atomic.Uint64
@@ -279,10 +280,15 @@ func (r *run) window(ctx context.Context, w window, pr *progress, record bool) (
 // whether the request failed. Only the duration (or the error's kind) is
 // kept; the Result itself is dropped by the caller.
 func (r *run) record(size int, res *vegeta.Result, log *hitLog) (target int, failed bool) {
-	ti := int(res.Seq % uint64(len(r.cfg.Targets))) // only if the request never reached the transport
+	// A request that never reached the transport is not in the log: its
+	// Result still carries the URL the targeter gave it, and so its target.
+	ti := urlTarget(res.URL)
 	var body int64
 	if h, ok := log.take(res.Seq); ok {
 		ti, body = h.target, h.bytes
+	}
+	if ti < 0 || ti >= len(r.cfg.Targets) {
+		ti = 0 // no URL (the targeter failed): the window stops anyway
 	}
 	lat := r.cells[size][ti].cell.Latency
 	lat.Requests++
@@ -298,6 +304,24 @@ func (r *run) record(size int, res *vegeta.Result, log *hitLog) (target int, fai
 type windowResult struct {
 	span   time.Duration
 	errors []int // per target
+}
+
+// targetURL marks a request's URL with its target's index in the fragment,
+// which never leaves the client (a request line carries no fragment), so a
+// Result names its own target even when two targets share one URL.
+func targetURL(u string, target int) string { return u + "#" + strconv.Itoa(target) }
+
+// urlTarget is the target index targetURL put in u, or -1.
+func urlTarget(u string) int {
+	i := strings.LastIndexByte(u, '#')
+	if i < 0 {
+		return -1
+	}
+	t, err := strconv.Atoi(u[i+1:])
+	if err != nil {
+		return -1
+	}
+	return t
 }
 
 // sizedURL adds size=<bytes> to the target's query.

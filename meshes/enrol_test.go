@@ -32,7 +32,10 @@ func TestEnrol(t *testing.T) {
 	if err := Enrol(ctx, cs, "bench", Linkerd); err != nil {
 		t.Fatal(err)
 	}
-	ns, _ := cs.CoreV1().Namespaces().Get(ctx, "bench", metav1.GetOptions{})
+	ns, err := cs.CoreV1().Namespaces().Get(ctx, "bench", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if ns.Labels[AmbientLabel] != "ambient" || ns.Annotations[LinkerdInject] != "enabled" {
 		t.Errorf("labels %v annotations %v; want the ambient label and the inject annotation", ns.Labels, ns.Annotations)
 	}
@@ -40,17 +43,21 @@ func TestEnrol(t *testing.T) {
 		t.Errorf("enrolment lost meshbench's labels: %v", ns.Labels)
 	}
 	// Someone else's namespace is not changed; the error says how to do it.
-	err := Enrol(ctx, cs, "theirs", IstioAmbient)
+	err = Enrol(ctx, cs, "theirs", IstioAmbient)
 	if err == nil || !strings.Contains(err.Error(), "kubectl label namespace theirs istio.io/dataplane-mode=ambient") {
 		t.Errorf("Enrol(theirs) = %v; want a refusal with the kubectl command", err)
 	}
-	ns, _ = cs.CoreV1().Namespaces().Get(ctx, "theirs", metav1.GetOptions{})
+	if ns, err = cs.CoreV1().Namespaces().Get(ctx, "theirs", metav1.GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if len(ns.Labels) != 0 {
 		t.Errorf("someone else's namespace changed: %v", ns.Labels)
 	}
 	// ... unless it is enrolled already.
 	ns.Annotations = map[string]string{LinkerdInject: "enabled"}
-	cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{})
+	if _, err := cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := Enrol(ctx, cs, "theirs", Linkerd); err != nil {
 		t.Errorf("Enrol(theirs, already enrolled) = %v", err)
 	}
@@ -122,9 +129,14 @@ func TestCheckEnrolled(t *testing.T) {
 		}
 	}
 	// The pods are read afresh: a pod the mesh took in since counts.
-	cur, _ := cs.CoreV1().Pods("bench").Get(ctx, "plain", metav1.GetOptions{})
+	cur, err := cs.CoreV1().Pods("bench").Get(ctx, "plain", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cur.Annotations = map[string]string{AmbientRedirection: "enabled"}
-	cs.CoreV1().Pods("bench").Update(ctx, cur, metav1.UpdateOptions{})
+	if _, err := cs.CoreV1().Pods("bench").Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := CheckEnrolled(ctx, cs, list(plain), IstioAmbient); err != nil {
 		t.Errorf("after istio-cni annotated the pod: %v", err)
 	}
@@ -159,9 +171,15 @@ func TestWaitEnrolled(t *testing.T) {
 	// istio-cni annotates the pod while the run waits.
 	go func() {
 		time.Sleep(30 * time.Millisecond)
-		cur, _ := cs.CoreV1().Pods("bench").Get(ctx, "late", metav1.GetOptions{})
+		cur, err := cs.CoreV1().Pods("bench").Get(ctx, "late", metav1.GetOptions{})
+		if err != nil {
+			t.Error(err) // not Fatal: this is not the test's goroutine
+			return
+		}
 		cur.Annotations = map[string]string{AmbientRedirection: AmbientRedirectionEnabled}
-		cs.CoreV1().Pods("bench").Update(ctx, cur, metav1.UpdateOptions{})
+		if _, err := cs.CoreV1().Pods("bench").Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+			t.Error(err)
+		}
 	}()
 	if err := WaitEnrolled(ctx, cs, pods, IstioAmbient, 10*time.Millisecond, 5*time.Second); err != nil {
 		t.Errorf("WaitEnrolled = %v; want the pod enrolled once annotated", err)

@@ -16,7 +16,8 @@ import (
 // measure runs one client pod that alternates requests between the target
 // and the control server, waits for it, and returns its cells.
 func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) ([]results.Cell, error) {
-	doc, err := r.runClient(ctx, name, append([]string{"load"}, r.cfg.Load.clientArgs(targetURL, controlURL)...), r.cfg.Load.expected())
+	expected := r.cfg.Load.expected()
+	doc, err := r.runClient(ctx, name, "latency", append([]string{"load"}, r.cfg.Load.clientArgs(targetURL, controlURL)...), expected, expected)
 	if err != nil {
 		return nil, err
 	}
@@ -25,8 +26,10 @@ func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) (
 
 // runClient runs one client pod with the meshbench subcommand and arguments
 // args, waits for it (its pod timeout beyond twice expected), and returns
-// the results document it printed. Its notes join the run's.
-func (r *run) runClient(ctx context.Context, name string, args []string, expected time.Duration) (*results.Document, error) {
+// the results document it printed. Its notes join the run's. The progress
+// bar advances through estimate labelled with the step and what is measured.
+func (r *run) runClient(ctx context.Context, name, what string, args []string, expected, estimate time.Duration) (*results.Document, error) {
+	defer r.prog.measuring(r.step+": "+what, estimate)()
 	pod := r.workload().ClientRunning(name, args)
 	objs, err := cluster.ToUnstructured(pod)
 	if err != nil {

@@ -33,11 +33,11 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 	arms := []arm{{results.ArmTarget, streamAddr(targetURL)}, {results.ArmControl, streamAddr(controlURL)}}
 	var runs []clientRun
 	if m.Throughput {
-		runs = append(runs, clientRun{"stream", "stream", m.streamArgs(), m.streamExpected()})
+		runs = append(runs, clientRun{"stream", "stream", m.streamArgs(), m.streamExpected(), m.streamExpected()})
 	}
 	if m.RTT {
 		for _, mode := range []string{loadgen.ModeRR, loadgen.ModeCRR} {
-			runs = append(runs, clientRun{mode, "rtt", m.rttArgs(mode), m.rttExpected()})
+			runs = append(runs, clientRun{mode, "rtt", m.rttArgs(mode), m.rttExpected(), m.rttEstimate()})
 		}
 	}
 	for _, run := range runs {
@@ -45,7 +45,7 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 			name := fmt.Sprintf("meshbench-%s-%d-%s", run.name, i, a.name)
 			// A new pod waits until the policy engine admits it, as the latency client does.
 			args := append([]string{run.command, "--target", a.addr, "--wait-reachable", "60s"}, run.args...)
-			doc, err := r.runClient(ctx, name, args, run.expected)
+			doc, err := r.runClient(ctx, name, run.name+", "+a.name, args, run.expected, run.estimate)
 			if err != nil {
 				return nil, err
 			}
@@ -63,7 +63,9 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 type clientRun struct {
 	name, command string
 	args          []string
-	expected      time.Duration
+	// expected bounds the pod's wait; estimate is its likely length, what
+	// the progress bar counts.
+	expected, estimate time.Duration
 }
 
 // streamAddr is the stream listener beside a server's HTTP URL: the same
@@ -110,7 +112,15 @@ func (m Measures) rttExpected() time.Duration {
 	return time.Duration(m.RTTRequests+100) * 5 * time.Millisecond
 }
 
-// expected is how long one step's measurements should take.
+// rttEstimate is one round-trip pod's likely measuring time, about a
+// millisecond per round trip (a crr on a thousand policies took 1.3 ms on
+// the lab): the progress bar's share for it.
+func (m Measures) rttEstimate() time.Duration {
+	return time.Duration(m.RTTRequests+100) * time.Millisecond
+}
+
+// expected is how long one step's measurements should take: latency, and
+// for each arm the streams and both round-trip modes.
 func (r *run) expected() time.Duration {
 	m := r.cfg.Measures
 	var d time.Duration
@@ -119,6 +129,9 @@ func (r *run) expected() time.Duration {
 	}
 	if m.Throughput {
 		d += 2 * m.streamExpected()
+	}
+	if m.RTT {
+		d += 2 * 2 * m.rttEstimate()
 	}
 	return d
 }

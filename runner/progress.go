@@ -26,10 +26,13 @@ func newProgress(ctx context.Context, w io.Writer, total time.Duration) *progres
 	if w == nil {
 		return nil
 	}
-	pr := &progress{p: mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(30))}
+	// Auto refresh: w is a terminal (run passes one only then) or a test's
+	// buffer. On a terminal the line is the terminal's width; elsewhere wide
+	// enough for the label, the bar, the percentage and the ETA.
+	pr := &progress{p: mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(160), mpb.WithAutoRefresh())}
 	empty := ""
 	pr.label.Store(&empty)
-	pr.bar = pr.p.AddBar(int64(total/time.Millisecond),
+	pr.bar = pr.p.AddBar(int64(total/time.Millisecond), mpb.BarWidth(30),
 		mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return *pr.label.Load() }, decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(decor.Percentage(decor.WCSyncSpace), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
 	)

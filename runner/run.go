@@ -29,6 +29,8 @@ type run struct {
 	// by arm.
 	serverNodes map[string]string
 	doc       *results.Document
+	// step names the step being measured, for the progress bar.
+	step string
 }
 
 func (r *run) workload() cluster.Workload {
@@ -105,7 +107,7 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 			}
 		}()
 	}
-	r.prog = newProgress(ctx, cfg.Progress, time.Duration(len(cfg.Meshes)*len(cfg.Plan.Steps))*cfg.Load.expected())
+	r.prog = newProgress(ctx, cfg.Progress, time.Duration(len(cfg.Meshes)*len(cfg.Plan.Steps))*r.expected())
 	defer r.prog.close()
 	r.cfg.Log = r.prog.writer(cfg.Log)
 	for _, mesh := range cfg.Meshes {
@@ -177,6 +179,7 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 			return err
 		}
 		prev = objs
+		r.step = fmt.Sprintf("%s step %d/%d, %d policies", mesh, i+1, len(r.cfg.Plan.Steps), step)
 		r.logf("%s step %d/%d: %d policies, applied %d objects in %s, enforced after %s; measuring for ~%s",
 			mesh, i+1, len(r.cfg.Plan.Steps), step, enf.Applied, enf.ApplyTook.Round(time.Millisecond),
 			enf.After.Round(time.Millisecond), r.expected().Round(time.Second))

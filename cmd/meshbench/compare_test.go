@@ -50,21 +50,24 @@ func TestCompareTwoLoopbackRuns(t *testing.T) {
 	args := []string{"compare", files["plain"], files["slow"], "--label", "plain", "--label", "slow", "--resamples", "500"}
 
 	code, out, errOut := runResultsCLI(t, append(args, "-o", "json")...)
-	var tab struct {
-		RowTitle, Baseline string
-		Rows               []struct {
-			Label string
-			Cells []struct {
-				Overhead *struct {
-					Median struct{ DiffNs, CILowNs int64 }
+	var report struct {
+		Latency struct {
+			RowTitle, Baseline string
+			Rows               []struct {
+				Label string
+				Cells []struct {
+					Overhead *struct {
+						Median struct{ DiffNs, CILowNs int64 }
+					}
+					Paired *struct{ Median struct{ Significant bool } }
 				}
-				Paired *struct{ Median struct{ Significant bool } }
 			}
 		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &tab) != nil {
+	if code != 0 || json.Unmarshal([]byte(out), &report) != nil {
 		t.Fatalf("json: exit %d, stderr %q", code, errOut)
 	}
+	tab := report.Latency
 	if tab.RowTitle != "configuration" || tab.Baseline != "plain" || len(tab.Rows) != 2 || tab.Rows[1].Label != "slow" {
 		t.Fatalf("rows: %+v", tab)
 	}

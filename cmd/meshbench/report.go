@@ -26,11 +26,12 @@ type resultsTableFlags struct {
 	confidence float64
 	seed       uint64
 	plot       string
+	against    string
 	reference  string
 }
 
 func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
-	fs.StringVarP(&f.output, "output", "o", "table", "output format: table, markdown, csv or json")
+	fs.StringVarP(&f.output, "output", "o", "table", "output format: table, markdown, csv, json or html (one self-contained page with the figures)")
 	fs.StringVar(&f.baseline, "baseline", "", baselineHelp)
 	fs.StringVar(&f.statistic, "statistic", "median", "statistic verdicts rest on: median or mean (the other is shown beside)")
 	fs.StringVar(&f.arm, "arm", "", `arm the rows show: target, control, any target name of a load, or all (default "target" when the documents have it, else all)`)
@@ -38,23 +39,33 @@ func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
 	fs.Float64Var(&f.confidence, "confidence", analysis.DefaultConfidence, "confidence level of the intervals, between 0 and 1")
 	fs.Uint64Var(&f.seed, "seed", analysis.DefaultSeed, "seed of the bootstrap (the same seed gives the same intervals)")
 	fs.StringVar(&f.reference, "reference", "", "also show a published table for orientation: "+strings.Join(analysis.ReferenceNames(), ", "))
-	fs.StringVar(&f.plot, "plot", "", "also draw the table to this image: latency and % overhead against the step, one line per size (.png, .svg or .pdf)")
+	fs.StringVar(&f.plot, "plot", "", "also draw the report to this image (.png, .svg or .pdf): latency cost per step in ms and % with CIs, request duration, and throughput, round trips and CPU when measured")
+	fs.StringVar(&f.against, "plot-against", "", `what the plotted cost is measured against: control (target over control at the same step, same window) or baseline (each step against the baseline step, other windows) (default "control" when the documents have a control arm, else "baseline")`)
 }
 
 // render prints the report (the latency table, then throughput, round
-// trips and CPU) and draws the latency plot when asked.
+// trips and CPU) and draws its figures when asked.
 func (f *resultsTableFlags) render(w io.Writer, r *analysis.Report, format analysis.Format) error {
-	if f.plot != "" && r.Latency == nil {
-		return usagef("--plot %q: the plot draws request latency, and the documents have no latency cells", f.plot)
-	}
 	if f.reference != "" && r.Latency != nil {
 		r.Latency.Reference, _ = analysis.LookupReference(f.reference)
+	}
+	r.Plot = analysis.PlotOptions{Against: analysis.Against(f.against)}
+	var figs []analysis.Figure
+	if f.plot != "" || format == analysis.FormatHTML {
+		var err error
+		// Built before anything is printed: a plot the documents cannot
+		// make is bad input, not half an output.
+		if figs, err = r.Figures(r.Plot); err != nil {
+			return resultsTableError(err)
+		}
 	}
 	if err := analysis.RenderReport(w, r, format); err != nil {
 		return err
 	}
 	if f.plot != "" {
-		return analysis.Plot(r.Latency, f.plot)
+		if err := analysis.Plot(figs, f.plot); err != nil {
+			return fmt.Errorf("--plot %s: %w", f.plot, err)
+		}
 	}
 	return nil
 }
@@ -64,7 +75,7 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	var o analysis.TableOptions
 	format, ok := analysis.ParseFormat(f.output)
 	if !ok {
-		return o, "", usagef("--output %q: want table, markdown, csv or json", f.output)
+		return o, "", usagef("--output %q: want table, markdown, csv, json or html", f.output)
 	}
 	stat, ok := analysis.ParseStatistic(f.statistic)
 	if !ok {
@@ -78,6 +89,12 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	}
 	if _, ok := analysis.PlotFormat(f.plot); f.plot != "" && !ok {
 		return o, "", usagef("--plot %q: want an image file ending in .png, .svg or .pdf", f.plot)
+	}
+	if _, ok := analysis.ParseAgainst(f.against); f.against != "" && !ok {
+		return o, "", usagef("--plot-against %q: want control or baseline", f.against)
+	}
+	if f.against != "" && f.plot == "" && format != analysis.FormatHTML {
+		return o, "", usagef("--plot-against %s: goes with --plot FILE or -o html, which draw the figures", f.against)
 	}
 	if _, err := analysis.LookupReference(f.reference); f.reference != "" && err != nil {
 		return o, "", usagef("--reference %s", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -38,14 +39,22 @@ func TestReportRendersStreamAndRTTDocuments(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "gbps_mean") || !strings.Contains(out, "p50_us") {
 		t.Errorf("csv report: exit %d:\n%s", code, out)
 	}
+	img := filepath.Join(dir, "streams.png")
+	if code, _, stderr := runResultsCLI(t, "report", "--plot", img, streams, rr); code != 0 {
+		t.Errorf("--plot of streams and round trips: exit %d: %s", code, stderr)
+	} else if fi, err := os.Stat(img); err != nil || fi.Size() < 1000 {
+		t.Errorf("--plot of streams and round trips wrote no image: %v", err)
+	}
 	for _, args := range [][]string{
-		{"report", "--plot", filepath.Join(dir, "x.png"), streams},
+		{"report", "--plot-against", "control", "--plot", filepath.Join(dir, "x.png"), streams},
+		{"report", "--plot-against", "step0", "--plot", filepath.Join(dir, "x.png"), streams},
+		{"report", "--plot-against", "baseline", streams},
 		{"report", "--baseline", "nope", streams},
 		{"report", "--arm", "nope", streams},
 	} {
 		code, _, stderr := runResultsCLI(t, args...)
 		if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q; want 2 with one line", args[1:3], code, stderr)
+			t.Errorf("%v: exit %d, stderr %q; want 2 with one line", args[1:], code, stderr)
 		}
 	}
 }

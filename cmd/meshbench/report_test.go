@@ -79,11 +79,13 @@ func TestReportRendersEveryFormat(t *testing.T) {
 		t.Fatalf("csv: exit %d, %v, %d records", code, err, len(recs))
 	}
 	code, out, _ = runResultsCLI(t, "report", p, "-o", "json", "--resamples", "200", "--statistic", "mean")
-	var tab struct {
-		Statistic string
-		Rows      []struct{ Label string }
+	var report struct {
+		Latency struct {
+			Statistic string
+			Rows      []struct{ Label string }
+		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &tab) != nil || tab.Statistic != "mean" || len(tab.Rows) != 2 {
+	if tab := &report.Latency; code != 0 || json.Unmarshal([]byte(out), &report) != nil || tab.Statistic != "mean" || len(tab.Rows) != 2 {
 		t.Fatalf("json: exit %d, %+v", code, tab)
 	}
 	img := filepath.Join(t.TempDir(), "table.svg")
@@ -103,6 +105,11 @@ func TestCompareRendersConfigurations(t *testing.T) {
 	code, out, errOut := runResultsCLI(t, "compare", a, b, "--resamples", "200", "-o", "markdown")
 	if code != 0 || !strings.Contains(out, "| configuration | .5k | 10k |") || !strings.Contains(out, "| istio-ambient / 100 |") {
 		t.Fatalf("compare: exit %d, stderr %q:\n%s", code, errOut, out)
+	}
+	code, out, errOut = runResultsCLI(t, "compare", a, b, "--resamples", "200", "-o", "html")
+	if code != 0 || !strings.HasPrefix(out, "<!DOCTYPE html>") || !strings.Contains(out, "<h3>istio-ambient</h3>") ||
+		!strings.Contains(out, "<svg") || !strings.Contains(out, "istio-ambient / 100: at .5k the median request took") {
+		t.Fatalf("compare -o html: exit %d, stderr %q:\n%s", code, errOut, out)
 	}
 	code, out, _ = runResultsCLI(t, "compare", "--label", "plain", "--label", "mesh", a, b, "--resamples", "200", "--baseline", "mesh")
 	if code != 0 || !strings.Contains(out, "overhead against mesh / 0") {

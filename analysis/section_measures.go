@@ -1,122 +1,53 @@
 package analysis
 
 import (
-	"bufio"
-	"encoding/csv"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
-	"text/tabwriter"
 	"time"
 )
 
-// section is one non-latency table of a report, ready for every format:
-// heading lines, titled grids for the terminal and markdown, a legend, notes,
-// and tidy records for CSV (records[0] is the header).
-type section struct {
-	heading []string
-	blocks  []block
-	legend  []string
-	notes   []string
-	records [][]string
+// measuredRow is a row of a measure table: its identity and its cells.
+type measuredRow[C any] interface {
+	id() RowID
+	cells() []C
 }
 
-// sections are the report's non-latency tables in a fixed order.
-func (r *Report) sections() []section {
-	var out []section
-	if r.Throughput != nil {
-		out = append(out, r.Throughput.section())
+func (r ThroughputRow) id() RowID               { return r.RowID }
+func (r ThroughputRow) cells() []ThroughputCell { return r.Cells }
+func (r RTTRow) id() RowID                      { return r.RowID }
+func (r RTTRow) cells() []RTTCell               { return r.Cells }
+
+// anyCell is true when some cell of rows satisfies has.
+func anyCell[R measuredRow[C], C any](rows []R, has func(C) bool) bool {
+	for _, r := range rows {
+		for _, c := range r.cells() {
+			if has(c) {
+				return true
+			}
+		}
 	}
-	if r.RTT != nil {
-		out = append(out, r.RTT.section())
-	}
-	if r.CPU != nil {
-		out = append(out, r.CPU.section())
-	}
-	return out
+	return false
 }
 
-func (s section) text(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	for _, l := range s.heading {
-		fmt.Fprintln(bw, l)
-	}
-	for _, b := range s.blocks {
-		fmt.Fprintln(bw)
-		fmt.Fprintln(bw, b.title)
-		tw := tabwriter.NewWriter(bw, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(b.header, "\t")+"\t")
-		for _, r := range b.rows {
-			fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
+// rowsGrid is a grid of rows by columns, each cell formatted by value.
+func rowsGrid[R measuredRow[C], C any](title, rowTitle string, columns []string, rows []R, value func(RowID, C) string) Grid {
+	g := newGrid(title, rowTitle, columns)
+	for _, r := range rows {
+		var line []string
+		for _, c := range r.cells() {
+			line = append(line, value(r.id(), c))
 		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
+		g.add(r.id().Label, line)
 	}
-	if len(s.legend) > 0 {
-		fmt.Fprintln(bw)
-		for _, l := range s.legend {
-			fmt.Fprintln(bw, l)
-		}
-	}
-	if len(s.notes) > 0 {
-		fmt.Fprintln(bw, "Notes:")
-		for _, n := range s.notes {
-			fmt.Fprintln(bw, "  - "+n)
-		}
-	}
-	return bw.Flush()
+	return g
 }
 
-func (s section) markdown(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	for _, l := range s.heading {
-		fmt.Fprintln(bw, mdEscape(l)+"  ")
-	}
-	for _, b := range s.blocks {
-		fmt.Fprintf(bw, "\n**%s**\n\n", mdEscape(b.title))
-		mdRow(bw, b.header)
-		sep := make([]string, len(b.header))
-		for i := range sep {
-			sep[i] = "---:"
-		}
-		sep[0] = "---"
-		mdRow(bw, sep)
-		for _, r := range b.rows {
-			mdRow(bw, r)
-		}
-	}
-	if len(s.legend) > 0 {
-		fmt.Fprintln(bw)
-		for _, l := range s.legend {
-			fmt.Fprintln(bw, mdEscape(l)+"  ")
-		}
-	}
-	if len(s.notes) > 0 {
-		fmt.Fprintln(bw, "\nNotes:")
-		fmt.Fprintln(bw)
-		for _, n := range s.notes {
-			fmt.Fprintln(bw, "- "+mdEscape(n))
-		}
-	}
-	return bw.Flush()
-}
-
-func (s section) csv(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.WriteAll(s.records); err != nil {
-		return err
-	}
-	return cw.Error()
-}
-
-// rowIdentity are the leading CSV fields of every measure record.
+// rowIdentityHeader are the leading CSV fields of every record.
 var rowIdentityHeader = []string{"row", "source", "mesh", "step", "policies", "policy_kind", "arm", "baseline"}
 
-func (r MeasureRow) identity() []string {
+func (r RowID) identity() []string {
 	return []string{r.Label, r.Source, r.Mesh, r.Step, fmt.Sprint(r.Policies), r.PolicyKind, r.Arm, fmt.Sprint(r.Baseline)}
 }
 
@@ -137,37 +68,32 @@ func baselineName(rowTitle, label string) string {
 
 // ---- throughput
 
-func (t *ThroughputTable) section() section {
+func (t *ThroughputTable) section() Section {
 	vs := baselineName(t.RowTitle, t.Baseline)
-	s := section{
-		heading: []string{
+	s := Section{
+		Name: "throughput",
+		Heading: []string{
 			measureWhat("TCP throughput", t.RowTitle, t.Arm) + " and parallel streams; change against " + vs + ".",
 			fmt.Sprintf("Gbit/s is the mean of the 1-second interval rates of every repeat, ± half its %.0f%% CI (Student's t; successive intervals are not independent, so read it as a lower bound of the uncertainty).", 100*t.Confidence),
 		},
-		notes: t.Notes,
+		Notes: t.Notes,
 	}
 	for _, l := range t.Settings {
-		s.heading = append(s.heading, "Streams: "+l+".")
+		s.Heading = append(s.Heading, "Streams: "+l+".")
 	}
-	grid := func(title string, value func(r ThroughputRow, c ThroughputCell) string) block {
-		b := block{title: title, header: []string{t.RowTitle}}
-		for _, c := range t.Columns {
-			b.header = append(b.header, c.Label)
-		}
-		for _, r := range t.Rows {
-			line := []string{r.Label}
-			for _, c := range r.Cells {
-				if c.Missing {
-					line = append(line, "-")
-					continue
-				}
-				line = append(line, value(r, c))
+	var columns []string
+	for _, c := range t.Columns {
+		columns = append(columns, c.Label)
+	}
+	grid := func(title string, value func(r RowID, c ThroughputCell) string) Grid {
+		return rowsGrid(title, t.RowTitle, columns, t.Rows, func(r RowID, c ThroughputCell) string {
+			if c.Missing {
+				return "-"
 			}
-			b.rows = append(b.rows, line)
-		}
-		return b
+			return value(r, c)
+		})
 	}
-	s.blocks = append(s.blocks, grid("Throughput, Gbit/s: mean ± CI (intervals)", func(_ ThroughputRow, c ThroughputCell) string {
+	s.Grids = append(s.Grids, grid("Throughput, Gbit/s: mean ± CI (intervals)", func(_ RowID, c ThroughputCell) string {
 		v := fmt.Sprintf("%.2f", c.Gbps)
 		if c.Intervals > 1 {
 			v += fmt.Sprintf(" ±%.2f", (c.GbpsCIHigh-c.GbpsCILow)/2)
@@ -175,7 +101,7 @@ func (t *ThroughputTable) section() section {
 		return v + fmt.Sprintf(" (%d)", c.Intervals)
 	}))
 	if len(t.Rows) > 1 {
-		s.blocks = append(s.blocks, grid("Throughput vs "+vs+", %: change [CI]", func(r ThroughputRow, c ThroughputCell) string {
+		s.Grids = append(s.Grids, grid("Throughput vs "+vs+", %: change [CI]", func(r RowID, c ThroughputCell) string {
 			if r.Baseline {
 				return "baseline"
 			}
@@ -183,16 +109,18 @@ func (t *ThroughputTable) section() section {
 		}))
 	}
 	if t.anyPaired() {
-		s.blocks = append(s.blocks, grid("Target over control at the same step, %: change [CI]", func(_ ThroughputRow, c ThroughputCell) string {
+		s.Grids = append(s.Grids, grid("Target over control at the same step, %: change [CI]", func(_ RowID, c ThroughputCell) string {
 			return rateDiff(c.Paired)
 		}))
 	}
-	s.blocks = append(s.blocks, grid("Retransmitted segments (the sender's TCP_INFO), all repeats", func(_ ThroughputRow, c ThroughputCell) string {
+	s.Grids = append(s.Grids, grid("Retransmitted segments (the sender's TCP_INFO), all repeats", func(_ RowID, c ThroughputCell) string {
 		return fmt.Sprint(c.Retransmits)
 	}))
-	s.legend = []string{fmt.Sprintf("* the %.0f%% CI excludes 0: the difference is significant.", 100*t.Confidence)}
+	if len(t.Rows) > 1 || t.anyPaired() {
+		s.Legend = []string{fmt.Sprintf("* the %.0f%% CI excludes 0: the difference is significant.", 100*t.Confidence)}
+	}
 
-	s.records = [][]string{append(slices.Clone(rowIdentityHeader), "direction", "parallel", "repeats", "intervals",
+	s.Records = [][]string{append(slices.Clone(rowIdentityHeader), "direction", "parallel", "repeats", "intervals",
 		"gbps_mean", "gbps_ci_low", "gbps_ci_high", "gbps_total", "bytes", "server_bytes", "retransmits", "connections",
 		"overhead_diff_gbps", "overhead_ci_low_gbps", "overhead_ci_high_gbps", "overhead_pct", "overhead_pct_ci_low", "overhead_pct_ci_high", "overhead_significant",
 		"paired_diff_gbps", "paired_ci_low_gbps", "paired_ci_high_gbps", "paired_pct", "paired_pct_ci_low", "paired_pct_ci_high", "paired_significant")}
@@ -207,7 +135,7 @@ func (t *ThroughputTable) section() section {
 				fmt.Sprint(c.Retransmits), fmt.Sprint(c.Connections))
 			rec = append(rec, rateDiffFields(c.Overhead)...)
 			rec = append(rec, rateDiffFields(c.Paired)...)
-			s.records = append(s.records, rec)
+			s.Records = append(s.Records, rec)
 		}
 	}
 	return s
@@ -239,48 +167,43 @@ func rateDiffFields(d *RateDifference) []string {
 
 // ---- round trips
 
-func (t *RTTTable) section() section {
+func (t *RTTTable) section() Section {
 	vs := baselineName(t.RowTitle, t.Baseline)
-	s := section{
-		heading: []string{
+	s := Section{
+		Name: "rtt",
+		Heading: []string{
 			measureWhat("TCP round trips", t.RowTitle, t.Arm) + "; rr: on one established connection (netperf TCP_RR), crr: connect, request, response, close (TCP_CRR); change against " + vs + ".",
 			fmt.Sprintf("Changes are of the median (%.0f%% percentile-bootstrap CI, %d resamples).", 100*t.Confidence, t.Resamples),
 		},
-		notes: t.Notes,
+		Notes: t.Notes,
 	}
-	grid := func(title string, value func(r RTTRow, c RTTCell) string) block {
-		b := block{title: title, header: []string{t.RowTitle}}
-		for _, c := range t.Columns {
-			b.header = append(b.header, c.Label)
-		}
-		for _, r := range t.Rows {
-			line := []string{r.Label}
-			for _, c := range r.Cells {
-				switch {
-				case c.Missing:
-					line = append(line, "-")
-				case c.Summary.N == 0:
-					line = append(line, FlagEmpty)
-				default:
-					line = append(line, value(r, c))
-				}
+	var columns []string
+	for _, c := range t.Columns {
+		columns = append(columns, c.Label)
+	}
+	grid := func(title string, value func(r RowID, c RTTCell) string) Grid {
+		return rowsGrid(title, t.RowTitle, columns, t.Rows, func(r RowID, c RTTCell) string {
+			switch {
+			case c.Missing:
+				return "-"
+			case c.Summary.N == 0:
+				return FlagEmpty
 			}
-			b.rows = append(b.rows, line)
-		}
-		return b
+			return value(r, c)
+		})
 	}
-	s.blocks = append(s.blocks, grid("Round trip, µs: p50 / p90 / p99", func(_ RTTRow, c RTTCell) string {
+	s.Grids = append(s.Grids, grid("Round trip, µs: p50 / p90 / p99", func(_ RowID, c RTTCell) string {
 		return us(c.Summary.P50) + " / " + us(c.Summary.P90) + " / " + us(c.Summary.P99)
 	}))
 	if len(t.Rows) > 1 {
-		s.blocks = append(s.blocks,
-			grid("Round trip vs "+vs+", µs: p50 ± CI", func(r RTTRow, c RTTCell) string {
+		s.Grids = append(s.Grids,
+			grid("Round trip vs "+vs+", µs: p50 ± CI", func(r RowID, c RTTCell) string {
 				if r.Baseline {
 					return "baseline"
 				}
 				return diffUs(c.Overhead)
 			}),
-			grid("Round trip vs "+vs+", %: p50 [CI]", func(r RTTRow, c RTTCell) string {
+			grid("Round trip vs "+vs+", %: p50 [CI]", func(r RowID, c RTTCell) string {
 				if r.Baseline {
 					return "baseline"
 				}
@@ -290,20 +213,16 @@ func (t *RTTTable) section() section {
 				return diffPercent(*c.Overhead)
 			}))
 	}
-	paired := false
-	for _, r := range t.Rows {
-		for _, c := range r.Cells {
-			paired = paired || c.Paired != nil
-		}
-	}
-	if paired {
-		s.blocks = append(s.blocks, grid("Target over control at the same step, µs: p50 ± CI", func(_ RTTRow, c RTTCell) string {
+	if t.anyPaired() {
+		s.Grids = append(s.Grids, grid("Target over control at the same step, µs: p50 ± CI", func(_ RowID, c RTTCell) string {
 			return diffUs(c.Paired)
 		}))
 	}
-	s.legend = []string{fmt.Sprintf("* the %.0f%% CI excludes 0: the difference is significant. ± is half the CI's width.", 100*t.Confidence)}
+	if len(t.Rows) > 1 || t.anyPaired() {
+		s.Legend = []string{fmt.Sprintf("* the %.0f%% CI excludes 0: the difference is significant. ± is half the CI's width.", 100*t.Confidence)}
+	}
 
-	s.records = [][]string{append(slices.Clone(rowIdentityHeader), "mode", "message_bytes", "n", "requests", "errors", "connections",
+	s.Records = [][]string{append(slices.Clone(rowIdentityHeader), "mode", "message_bytes", "n", "requests", "errors", "connections",
 		"mean_us", "min_us", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
 		"overhead_median_diff_ms", "overhead_median_ci_low_ms", "overhead_median_ci_high_ms", "overhead_median_pct", "overhead_median_pct_ci_low", "overhead_median_pct_ci_high", "overhead_median_significant",
 		"paired_median_diff_ms", "paired_median_ci_low_ms", "paired_median_ci_high_ms", "paired_median_pct", "paired_median_pct_ci_low", "paired_median_pct_ci_high", "paired_median_significant")}
@@ -327,7 +246,7 @@ func (t *RTTTable) section() section {
 				}
 				rec = append(rec, diffFields(&Overhead{Median: *d}, Median)...)
 			}
-			s.records = append(s.records, rec)
+			s.Records = append(s.Records, rec)
 		}
 	}
 	return s
@@ -342,7 +261,7 @@ func diffUs(d *Difference) string {
 
 // ---- CPU
 
-func (t *CPUTable) section() section {
+func (t *CPUTable) section() Section {
 	comps := map[string]bool{}
 	cgroup, perGbps := false, false
 	for _, r := range t.Rows {
@@ -357,23 +276,24 @@ func (t *CPUTable) section() section {
 	for _, r := range t.Rows {
 		cpus = max(cpus, r.CPUs)
 	}
-	s := section{
-		heading: []string{
+	s := Section{
+		Name: "cpu",
+		Heading: []string{
 			measureWhat("CPU during each measurement", t.RowTitle, t.Arm) + ", in cores (1.00 = one core busy for the whole window).",
 			fmt.Sprintf("user, system, softirq, steal and busy (user+nice+system+irq+softirq) are node-wide from /proc/stat (of %d CPUs); pod is the measuring pod's own cgroup (cpu.stat): the benchmark itself.", cpus),
 		},
-		notes: t.Notes,
+		Notes: t.Notes,
 	}
-	b := block{title: "CPU, cores", header: []string{t.RowTitle, "measurement", "side", "user", "system", "softirq", "steal", "busy"}}
+	columns := []string{"measurement", "side", "user", "system", "softirq", "steal", "busy"}
 	if cgroup {
-		b.header = append(b.header, "pod")
+		columns = append(columns, "pod")
 	}
 	if perGbps {
-		b.header = append(b.header, "cores per Gbit/s")
+		columns = append(columns, "cores per Gbit/s")
 	}
-	b.header = append(b.header, names...)
+	b := newGrid("CPU, cores", t.RowTitle, append(columns, names...))
 	for _, r := range t.Rows {
-		line := []string{r.Label, r.Measurement, r.Side, cores(r.User), cores(r.System), cores(r.Softirq), cores(r.Steal), cores(r.Busy)}
+		line := []string{r.Measurement, r.Side, cores(r.User), cores(r.System), cores(r.Softirq), cores(r.Steal), cores(r.Busy)}
 		if cgroup {
 			v := "-"
 			if r.HasCgroup {
@@ -395,16 +315,16 @@ func (t *CPUTable) section() section {
 			}
 			line = append(line, v)
 		}
-		b.rows = append(b.rows, line)
+		b.add(r.Label, line)
 	}
-	s.blocks = []block{b}
+	s.Grids = []Grid{b}
 
 	header := append(slices.Clone(rowIdentityHeader), "measurement", "side", "repeats", "cpus", "seconds",
 		"user", "nice", "system", "irq", "softirq", "steal", "iowait", "idle", "busy", "cgroup", "cgroup_path", "gbps", "cores_per_gbps")
 	for _, n := range names {
 		header = append(header, "component_"+n)
 	}
-	s.records = [][]string{header}
+	s.Records = [][]string{header}
 	for _, r := range t.Rows {
 		cg := ""
 		if r.HasCgroup {
@@ -424,7 +344,7 @@ func (t *CPUTable) section() section {
 			}
 			rec = append(rec, v)
 		}
-		s.records = append(s.records, rec)
+		s.Records = append(s.Records, rec)
 	}
 	return s
 }

@@ -7,12 +7,17 @@ import (
 	"time"
 )
 
-// block is one titled grid of the Romana layout, shared by the terminal and
-// markdown renderers.
-type block struct {
-	title  string
-	header []string
-	rows   [][]string
+// section lays the latency table out: heading, the Romana grids, the
+// verdicts, noise floor and enforcement in words, legend, notes and one
+// tidy record per row and size.
+func (t *Table) section() Section {
+	s := Section{Name: "latency", Heading: t.heading(), Grids: t.grids(), Legend: t.legend(), Notes: t.Notes, Records: t.records()}
+	for _, l := range []List{t.verdicts(), t.noiseFloorList(), t.enforcement()} {
+		if len(l.Items) > 0 {
+			s.Lists = append(s.Lists, l)
+		}
+	}
+	return s
 }
 
 // other is the statistic shown beside the verdict's.
@@ -23,7 +28,7 @@ func (t *Table) other() Statistic {
 	return Mean
 }
 
-// heading is the lines above the blocks: what the table shows and how.
+// heading is the lines above the grids: what the table shows and how.
 func (t *Table) heading() []string {
 	what := fmt.Sprintf("Request duration by %s and response size", t.RowTitle)
 	if t.Arm != "" {
@@ -52,14 +57,29 @@ func (t *Table) baselineName() string {
 	return t.Baseline
 }
 
-// legend explains the marks used in the blocks.
+// legend explains the marks used in the grids.
 func (t *Table) legend() []string {
-	ci := fmt.Sprintf("%.0f%%", 100*t.Confidence)
-	lines := []string{"* the " + ci + " CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds."}
+	var lines []string
+	if t.anyDifference() {
+		lines = append(lines, fmt.Sprintf("* the %.0f%% CI excludes 0: the difference is significant. ± is half the CI's width; [lo, hi] its bounds.", 100*t.Confidence))
+	}
 	if t.anyFlagged() {
 		lines = append(lines, "! the cell is flagged (see notes). behind: the client fell behind the asked rate; empty: no request succeeded; neither is reported.")
 	}
 	return lines
+}
+
+// anyDifference is true when some cell was compared with another: only
+// then does the significance mark need explaining.
+func (t *Table) anyDifference() bool {
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			if c.Overhead != nil || c.Paired != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (t *Table) anyFlagged() bool {
@@ -73,9 +93,9 @@ func (t *Table) anyFlagged() bool {
 	return false
 }
 
-func (t *Table) blocks() []block {
+func (t *Table) grids() []Grid {
 	stat, oth := t.Statistic, t.other()
-	blocks := []block{
+	grids := []Grid{
 		t.grid(fmt.Sprintf("Request duration, ms: %s (%s)", stat, oth), func(_ Row, c *Cell) string {
 			return ms(pick(c.Summary, stat)) + " (" + ms(pick(c.Summary, oth)) + ")"
 		}, false),
@@ -85,28 +105,28 @@ func (t *Table) blocks() []block {
 		if len(t.Rows) < 2 {
 			break // nothing to compare with the baseline
 		}
-		blocks = append(blocks,
+		grids = append(grids,
 			t.grid(fmt.Sprintf("%s, ms: %s ± CI", vs, s), overheadCell(s, diffMs), true),
 			t.grid(fmt.Sprintf("%s, %%: %s [CI]", vs, s), overheadCell(s, diffPercent), true))
 	}
 	if t.Reference != nil {
-		blocks = append(blocks, t.Reference.block())
+		grids = append(grids, t.Reference.grid())
 	}
 	if t.hasPaired() {
 		title := "Target over control at the same step (same window, free of drift)"
-		blocks = append(blocks,
+		grids = append(grids,
 			t.grid(fmt.Sprintf("%s, ms: %s ± CI", title, stat), pairedCell(stat, diffMs), false),
 			t.grid(fmt.Sprintf("%s, %%: %s [CI]", title, stat), pairedCell(stat, diffPercent), false))
 	}
-	return blocks
+	return grids
 }
 
-// noiseFloorLines describe the A/A difference at the baseline step.
-func (t *Table) noiseFloorLines() []string {
+// noiseFloorList describes the A/A difference at the baseline step.
+func (t *Table) noiseFloorList() List {
 	if t.NoiseFloor == nil {
-		return nil
+		return List{}
 	}
-	lines := []string{fmt.Sprintf("A/A noise floor at %s (target vs control, nothing applied, same window), %s:", t.baselineName(), t.Statistic)}
+	l := List{Title: fmt.Sprintf("A/A noise floor at %s (target vs control, nothing applied, same window), %s:", t.baselineName(), t.Statistic)}
 	for i, o := range t.NoiseFloor {
 		if o == nil {
 			continue
@@ -116,9 +136,9 @@ func (t *Table) noiseFloorLines() []string {
 		if d.Significant {
 			verdict = "CI EXCLUDES 0: the arms differ with nothing applied, so paired figures are suspect"
 		}
-		lines = append(lines, fmt.Sprintf("  %s: %s ms [%s, %s] (%s)", t.Sizes[i].Label, signedMs(d.Diff), signedMs(d.CILow), signedMs(d.CIHigh), verdict))
+		l.Items = append(l.Items, fmt.Sprintf("%s: %s ms [%s, %s] (%s)", t.Sizes[i].Label, signedMs(d.Diff), signedMs(d.CILow), signedMs(d.CIHigh), verdict))
 	}
-	return lines
+	return l
 }
 
 func (t *Table) hasPaired() bool {
@@ -132,15 +152,16 @@ func (t *Table) hasPaired() bool {
 	return false
 }
 
-// grid builds one block; value formats a reported cell. Overhead blocks
+// grid builds one grid; value formats a reported cell. Overhead grids
 // mark the baseline row.
-func (t *Table) grid(title string, value func(Row, *Cell) string, overhead bool) block {
-	b := block{title: title, header: []string{t.RowTitle}}
+func (t *Table) grid(title string, value func(Row, *Cell) string, overhead bool) Grid {
+	var sizes []string
 	for _, s := range t.Sizes {
-		b.header = append(b.header, s.Label)
+		sizes = append(sizes, s.Label)
 	}
+	g := newGrid(title, t.RowTitle, sizes)
 	for _, r := range t.Rows {
-		line := []string{r.Label}
+		var line []string
 		for i := range r.Cells {
 			c := &r.Cells[i]
 			var v string
@@ -162,9 +183,9 @@ func (t *Table) grid(title string, value func(Row, *Cell) string, overhead bool)
 			}
 			line = append(line, v)
 		}
-		b.rows = append(b.rows, line)
+		g.add(r.Label, line)
 	}
-	return b
+	return g
 }
 
 func overheadCell(s Statistic, f func(Difference) string) func(Row, *Cell) string {
@@ -219,44 +240,81 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.3f", float64(d)/1e6) }
 
 func signedMs(d time.Duration) string { return fmt.Sprintf("%+.3f", float64(d)/1e6) }
 
-// verdictLines say, per row, at which sizes the overhead against the
-// baseline is significant by the verdict statistic.
-func (t *Table) verdictLines() []string {
-	if len(t.Rows) < 2 {
-		return nil
+// verdicts say, per row, at which sizes the cost is significant by the
+// verdict statistic. Where a control arm was measured the verdict rests on
+// target over control at the same step (same window); otherwise on the
+// baseline row, measured in another window, and the title says so. A row
+// without a same-window figure beside rows with one never gets a verdict of
+// its own.
+func (t *Table) verdicts() List {
+	if t.hasPaired() {
+		l := List{Title: fmt.Sprintf("Verdict by %s, target over control at the same step (same window, free of drift):", t.Statistic)}
+		for _, r := range t.Rows {
+			if r.Baseline && t.NoiseFloor != nil {
+				continue // the A/A noise floor below is this row's figure
+			}
+			if !rowHas(r, func(c *Cell) *Overhead { return c.Paired }) {
+				l.Items = append(l.Items, r.Label+": no verdict: no control arm was measured in this row's window (its overhead above is across windows and includes drift)")
+				continue
+			}
+			l.Items = append(l.Items, r.Label+": "+t.rowVerdict(r, func(c *Cell) *Overhead { return c.Paired }))
+		}
+		return l
 	}
-	lines := []string{fmt.Sprintf("Verdict by %s against %s:", t.Statistic, t.baselineName())}
+	if len(t.Rows) < 2 {
+		return List{}
+	}
+	l := List{Title: fmt.Sprintf("Verdict by %s against %s, measured in another window (no control arm: the difference includes any drift between the windows):", t.Statistic, t.baselineName())}
+	base := t.Rows[slices.IndexFunc(t.Rows, func(r Row) bool { return r.Baseline })]
 	for _, r := range t.Rows {
 		if r.Baseline {
 			continue
 		}
-		var sig, behind []string
-		for i := range r.Cells {
-			c := &r.Cells[i]
-			switch {
-			case c.Missing:
-			case !c.Reported():
-				behind = append(behind, c.Size)
-			case c.Overhead != nil && c.Overhead.By(t.Statistic).Significant:
-				d := c.Overhead.By(t.Statistic)
-				sig = append(sig, fmt.Sprintf("%s %s ms (%+.1f%% [%+.1f, %+.1f])", c.Size, signedMs(d.Diff), d.Percent, d.PercentCILow, d.PercentCIHigh))
-			}
+		where := ""
+		if r.Source != base.Source {
+			where = " (another run: across windows)"
 		}
-		v := "no significant difference at any size"
-		if len(sig) > 0 {
-			v = "significant at " + strings.Join(sig, ", ")
-		}
-		if len(behind) > 0 {
-			v += "; not reported at " + strings.Join(behind, ", ") + " (see notes)"
-		}
-		lines = append(lines, "  "+r.Label+": "+v)
+		l.Items = append(l.Items, r.Label+where+": "+t.rowVerdict(r, func(c *Cell) *Overhead { return c.Overhead }))
 	}
-	return lines
+	return l
 }
 
-// enforcementLines say how each step's policies were confirmed.
-func (t *Table) enforcementLines() []string {
-	var lines []string
+func rowHas(r Row, of func(*Cell) *Overhead) bool {
+	for i := range r.Cells {
+		if of(&r.Cells[i]) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// rowVerdict names the sizes where of's difference is significant.
+func (t *Table) rowVerdict(r Row, of func(*Cell) *Overhead) string {
+	var sig, behind []string
+	for i := range r.Cells {
+		c := &r.Cells[i]
+		switch {
+		case c.Missing:
+		case !c.Reported():
+			behind = append(behind, c.Size)
+		case of(c) != nil && of(c).By(t.Statistic).Significant:
+			d := of(c).By(t.Statistic)
+			sig = append(sig, fmt.Sprintf("%s %s ms (%+.1f%% [%+.1f, %+.1f])", c.Size, signedMs(d.Diff), d.Percent, d.PercentCILow, d.PercentCIHigh))
+		}
+	}
+	v := "no significant difference at any size"
+	if len(sig) > 0 {
+		v = "significant at " + strings.Join(sig, ", ")
+	}
+	if len(behind) > 0 {
+		v += "; not reported at " + strings.Join(behind, ", ") + " (see notes)"
+	}
+	return v
+}
+
+// enforcement says how each step's policies were confirmed.
+func (t *Table) enforcement() List {
+	l := List{Title: "Enforcement, confirmed before measuring each step (a probe no policy allows is denied, the client is allowed):"}
 	for _, r := range t.Rows {
 		e := r.Enforcement
 		if e == nil {
@@ -266,12 +324,9 @@ func (t *Table) enforcementLines() []string {
 		if !e.Enforced {
 			state = fmt.Sprintf("NOT confirmed (probe denied: %v, client allowed: %v)", e.ProbeDenied, e.ClientAllowed)
 		}
-		lines = append(lines, fmt.Sprintf("  %s: %d objects applied in %s, %s", r.Label, e.Applied, seconds(e.ApplyTook), state))
+		l.Items = append(l.Items, fmt.Sprintf("%s: %d objects applied in %s, %s", r.Label, e.Applied, seconds(e.ApplyTook), state))
 	}
-	if lines == nil {
-		return nil
-	}
-	return append([]string{"Enforcement, confirmed before measuring each step (a probe no policy allows is denied, the client is allowed):"}, lines...)
+	return l
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
