@@ -28,7 +28,7 @@ type run struct {
 	// serverNodes are the nodes of the target's and the control's servers,
 	// by arm.
 	serverNodes map[string]string
-	doc       *results.Document
+	doc         *results.Document
 	// step names the step being measured, for the progress bar.
 	step string
 }
