@@ -33,7 +33,11 @@ type RunFacts struct {
 	Nodes     []string          `json:"nodes,omitempty"`
 	Kernel    string            `json:"kernel,omitempty"`
 	Placement string            `json:"placement,omitempty"`
-	Meshes    map[string]string `json:"meshes,omitempty"`
+	// ClientNodes and ServerNodes are the nodes the cells' clients and
+	// servers ran on (servers by arm), as the document recorded them.
+	ClientNodes []string            `json:"clientNodes,omitempty"`
+	ServerNodes map[string][]string `json:"serverNodes,omitempty"`
+	Meshes      map[string]string   `json:"meshes,omitempty"`
 	// PolicyKinds are the kinds of policy applied in the steps.
 	PolicyKinds []string `json:"policyKinds,omitempty"`
 	// Rates are the distinct asked rates per arm in req/s (0: closed loop),
@@ -94,6 +98,13 @@ func (rf *RunFacts) add(d *results.Document) {
 		if c.PolicyKind != "" && !slices.Contains(rf.PolicyKinds, c.PolicyKind) {
 			rf.PolicyKinds = append(rf.PolicyKinds, c.PolicyKind)
 		}
+		rf.ClientNodes = appendNew(rf.ClientNodes, c.ClientNode)
+		if c.ServerNode != "" {
+			if rf.ServerNodes == nil {
+				rf.ServerNodes = map[string][]string{}
+			}
+			rf.ServerNodes[c.Arm] = appendNew(rf.ServerNodes[c.Arm], c.ServerNode)
+		}
 	}
 	// The load settings are those of the latency cells; a document of
 	// streams or round trips alone has none.
@@ -125,6 +136,34 @@ func rateWords(r float64) string {
 		return fmt.Sprintf("%g req/s per target", r)
 	}
 	return "closed loop"
+}
+
+// Where says in one line per source where the clients and servers ran,
+// e.g. "cross-node: client on mblab-node-2; target on mblab-node-1; control
+// on mblab-node-1"; none when the documents did not record nodes.
+func (f *Facts) Where() []string {
+	var out []string
+	for _, r := range f.Runs {
+		if len(r.ClientNodes) == 0 && len(r.ServerNodes) == 0 {
+			continue
+		}
+		var parts []string
+		if len(r.ClientNodes) > 0 {
+			parts = append(parts, "client on "+strings.Join(r.ClientNodes, ", "))
+		}
+		for _, arm := range slices.Sorted(maps.Keys(r.ServerNodes)) {
+			parts = append(parts, arm+" on "+strings.Join(r.ServerNodes[arm], ", "))
+		}
+		line := strings.Join(parts, "; ")
+		if r.Placement != "" {
+			line = r.Placement + ": " + line
+		}
+		if len(f.Runs) > 1 && r.Label != "" {
+			line = r.Label + ": " + line
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // Title says in one line what was measured: engine, nodes, placement,

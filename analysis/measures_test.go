@@ -209,8 +209,12 @@ func TestRenderReportEveryFormat(t *testing.T) {
 	}
 
 	text := renderReport(t, r, FormatTable)
-	if !strings.HasPrefix(text, string(render(t, r.Latency, FormatTable))) {
-		t.Error("the terminal report does not start with the latency table as Render writes it")
+	header, rest, _ := strings.Cut(text, "\n")
+	if !strings.HasPrefix(header, "Measured: ") {
+		t.Errorf("the terminal report does not start by saying what was measured: %q", header)
+	}
+	if !strings.HasPrefix(rest, string(render(t, r.Latency, FormatTable))) {
+		t.Error("the terminal report does not go on with the latency table as Render writes it")
 	}
 	for _, want := range []string{"Throughput, Gbit/s", "4 streams", "Round trip, µs: p50 / p90 / p99", "Round trip vs 0 policies, µs", "CPU, cores", "softirq", "cores per Gbit/s", "Retransmitted"} {
 		if !strings.Contains(text, want) {

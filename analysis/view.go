@@ -65,5 +65,14 @@ func (r *Report) View() View {
 	if r.CPU != nil {
 		v.Sections = append(v.Sections, r.CPU.section())
 	}
+	// The header says what was measured where: the placement above all, a
+	// cross-node figure and a same-node one are different answers.
+	if r.Facts != nil && len(v.Sections) > 0 && v.Title != "meshbench" {
+		header := []string{"Measured: " + v.Title}
+		for _, w := range r.Facts.Where() {
+			header = append(header, "Nodes: "+w)
+		}
+		v.Sections[0].Heading = append(header, v.Sections[0].Heading...)
+	}
 	return v
 }
