@@ -29,10 +29,10 @@ type RunFacts struct {
 	Command    string    `json:"command,omitempty"`
 	Kubernetes string    `json:"kubernetes,omitempty"`
 	// Engine is the detected CNI or policy engine, e.g. "kube-router".
-	Engine    string            `json:"engine,omitempty"`
-	Nodes     []string          `json:"nodes,omitempty"`
-	Kernel    string            `json:"kernel,omitempty"`
-	Placement string            `json:"placement,omitempty"`
+	Engine    string   `json:"engine,omitempty"`
+	Nodes     []string `json:"nodes,omitempty"`
+	Kernel    string   `json:"kernel,omitempty"`
+	Placement string   `json:"placement,omitempty"`
 	// ClientNodes and ServerNodes are the nodes the cells' clients and
 	// servers ran on (servers by arm), as the document recorded them.
 	ClientNodes []string            `json:"clientNodes,omitempty"`
