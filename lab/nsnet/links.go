@@ -65,6 +65,21 @@ func Bridge(ns, name string, mtu int) error {
 
 // Enslave attaches link to bridge (both in namespace ns) and sets it up.
 func Enslave(ns, link, bridge string) error {
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		br, err := h.LinkByName(bridge)
+		if err != nil {
+			return fmt.Errorf("bridge %s: %w", bridge, err)
+		}
+		if err := h.LinkSetMaster(l, br); err != nil {
+			return fmt.Errorf("attach %s to %s: %w", link, bridge, err)
+		}
+		return h.LinkSetUp(l)
+	})
+}
+
+// withLink runs fn with a netlink handle in namespace ns and its link of
+// this name.
+func withLink(ns, link string, fn func(*netlink.Handle, netlink.Link) error) error {
 	h, err := Handle(ns)
 	if err != nil {
 		return err
@@ -74,63 +89,43 @@ func Enslave(ns, link, bridge string) error {
 	if err != nil {
 		return fmt.Errorf("link %s: %w", link, err)
 	}
-	br, err := h.LinkByName(bridge)
-	if err != nil {
-		return fmt.Errorf("bridge %s: %w", bridge, err)
-	}
-	if err := h.LinkSetMaster(l, br); err != nil {
-		return fmt.Errorf("attach %s to %s: %w", link, bridge, err)
-	}
-	return h.LinkSetUp(l)
+	return fn(h, l)
 }
 
 // Address puts addr (with its prefix length) on link in namespace ns, and
 // sets the link up.
 func Address(ns, link string, addr netip.Prefix) error {
-	h, err := Handle(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return fmt.Errorf("link %s: %w", link, err)
-	}
-	a := &netlink.Addr{IPNet: &net.IPNet{IP: addr.Addr().AsSlice(), Mask: net.CIDRMask(addr.Bits(), addr.Addr().BitLen())}}
-	if err := h.AddrReplace(l, a); err != nil {
-		return fmt.Errorf("address %s on %s: %w", addr, link, err)
-	}
-	return h.LinkSetUp(l)
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		a := &netlink.Addr{IPNet: ipNet(addr)}
+		if err := h.AddrReplace(l, a); err != nil {
+			return fmt.Errorf("address %s on %s: %w", addr, link, err)
+		}
+		return h.LinkSetUp(l)
+	})
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
 }
 
 // Route routes dst through gateway gw on link in namespace ns (replacing a
 // route to the same destination); src, when valid, is the preferred source.
 func Route(ns, link string, dst netip.Prefix, gw, src netip.Addr) error {
-	h, err := Handle(ns)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	l, err := h.LinkByName(link)
-	if err != nil {
-		return fmt.Errorf("link %s: %w", link, err)
-	}
-	r := &netlink.Route{
-		LinkIndex: l.Attrs().Index,
-		Dst:       &net.IPNet{IP: dst.Addr().AsSlice(), Mask: net.CIDRMask(dst.Bits(), dst.Addr().BitLen())},
-	}
-	if gw.IsValid() {
-		r.Gw = gw.AsSlice()
-	} else {
-		r.Scope = netlink.SCOPE_LINK
-	}
-	if src.IsValid() {
-		r.Src = src.AsSlice()
-	}
-	if err := h.RouteReplace(r); err != nil {
-		return fmt.Errorf("route %s via %v dev %s: %w", dst, gw, link, err)
-	}
-	return nil
+	return withLink(ns, link, func(h *netlink.Handle, l netlink.Link) error {
+		r := &netlink.Route{LinkIndex: l.Attrs().Index, Dst: ipNet(dst)}
+		if gw.IsValid() {
+			r.Gw = gw.AsSlice()
+		} else {
+			r.Scope = netlink.SCOPE_LINK
+		}
+		if src.IsValid() {
+			r.Src = src.AsSlice()
+		}
+		if err := h.RouteReplace(r); err != nil {
+			return fmt.Errorf("route %s via %v dev %s: %w", dst, gw, link, err)
+		}
+		return nil
+	})
 }
 
 // DeleteLink removes a link in namespace ns (a veth takes its peer along);
