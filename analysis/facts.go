@@ -158,7 +158,7 @@ func (f *Facts) Where() []string {
 		if r.Placement != "" {
 			line = r.Placement + ": " + line
 		}
-		if len(f.Runs) > 1 && r.Label != "" {
+		if len(f.Runs) > 1 && r.Label != "" && r.Label != r.Placement {
 			line = r.Label + ": " + line
 		}
 		out = append(out, line)
