@@ -161,7 +161,64 @@ func (t *Table) axis() axis {
 	for i, r := range t.Rows {
 		labels[i], steps[i] = r.Label, r.Step
 	}
-	return newAxis(t.RowTitle, labels, steps)
+	title := t.RowTitle
+	if t.bySource() {
+		// Policy counts of several runs: one x axis of counts, a line per run.
+		title = "policies"
+	}
+	return newAxis(title, labels, steps)
+}
+
+// bySource is true when the rows come from several sources (a comparison)
+// and every row is a policy count: each source is then drawn as a line of
+// its own over the counts, never joined to another run's.
+func (t *Table) bySource() bool {
+	sources := map[string]bool{}
+	for _, r := range t.Rows {
+		if _, err := strconv.Atoi(r.Step); err != nil {
+			return false
+		}
+		sources[r.Source] = true
+	}
+	return len(sources) > 1
+}
+
+// lines splits one size's points into a series per source when bySource,
+// keeping the sources' order; else it is one series named by the size.
+type lines struct {
+	size   string
+	split  bool
+	order  []string
+	series map[string]*Series
+}
+
+func (t *Table) lines(size string) *lines {
+	return &lines{size: size, split: t.bySource(), series: map[string]*Series{}}
+}
+
+func (l *lines) add(r Row, p Point) {
+	name := l.size
+	if l.split {
+		name = r.Source + " " + l.size
+	}
+	s, ok := l.series[name]
+	if !ok {
+		s = &Series{Name: name}
+		l.series[name] = s
+		l.order = append(l.order, name)
+	}
+	s.Points = append(s.Points, p)
+}
+
+func (l *lines) all() []Series {
+	if len(l.order) == 0 {
+		return []Series{{Name: l.size}}
+	}
+	out := make([]Series, 0, len(l.order))
+	for _, n := range l.order {
+		out = append(out, *l.series[n])
+	}
+	return out
 }
 
 // changeTitle names a panel of changes: target over control, or what
@@ -202,15 +259,15 @@ func (t *Table) overheadFigure(title string, against Against) Figure {
 	}
 	abs, pct := a.panel(what+", ms", "ms", true), a.panel(what+", %", "%", true)
 	for si, size := range t.Sizes {
-		sa, sp := Series{Name: size.Label}, Series{Name: size.Label}
+		sa, sp := t.lines(size.Label), t.lines(size.Label)
 		for _, r := range t.Rows {
 			c := &r.Cells[si]
 			if !c.Reported() {
 				continue
 			}
 			if against == AgainstBaseline && r.Baseline {
-				sa.Points = append(sa.Points, a.point(r.Label, 0))
-				sp.Points = append(sp.Points, a.point(r.Label, 0))
+				sa.add(r, a.point(r.Label, 0))
+				sp.add(r, a.point(r.Label, 0))
 				continue
 			}
 			o := of(c)
@@ -218,11 +275,11 @@ func (t *Table) overheadFigure(title string, against Against) Figure {
 				continue
 			}
 			d := o.By(t.Statistic)
-			sa.Points = append(sa.Points, a.ci(r.Label, msFloat(d.Diff), msFloat(d.CILow), msFloat(d.CIHigh)))
-			sp.Points = append(sp.Points, a.ci(r.Label, d.Percent, d.PercentCILow, d.PercentCIHigh))
+			sa.add(r, a.ci(r.Label, msFloat(d.Diff), msFloat(d.CILow), msFloat(d.CIHigh)))
+			sp.add(r, a.ci(r.Label, d.Percent, d.PercentCILow, d.PercentCIHigh))
 		}
-		abs.Series = append(abs.Series, sa)
-		pct.Series = append(pct.Series, sp)
+		abs.Series = append(abs.Series, sa.all()...)
+		pct.Series = append(pct.Series, sp.all()...)
 	}
 	return Figure{Name: "latency", Title: "Request latency cost — " + title, Panels: []Panel{abs, pct}}
 }
@@ -243,20 +300,20 @@ func (t *Table) durationFigure(title string) Figure {
 		ctl = &c
 	}
 	for si, size := range t.Sizes {
-		s, cs := Series{Name: size.Label}, Series{Name: size.Label}
+		s, cs := t.lines(size.Label), t.lines(size.Label)
 		for _, r := range t.Rows {
 			c := &r.Cells[si]
 			if !c.Reported() {
 				continue
 			}
-			s.Points = append(s.Points, a.point(r.Label, msFloat(pick(c.Summary, t.Statistic))))
+			s.add(r, a.point(r.Label, msFloat(pick(c.Summary, t.Statistic))))
 			if c.Paired != nil && c.controlSummary != nil {
-				cs.Points = append(cs.Points, a.point(r.Label, msFloat(pick(*c.controlSummary, t.Statistic))))
+				cs.add(r, a.point(r.Label, msFloat(pick(*c.controlSummary, t.Statistic))))
 			}
 		}
-		p.Series = append(p.Series, s)
+		p.Series = append(p.Series, s.all()...)
 		if ctl != nil {
-			ctl.Series = append(ctl.Series, cs)
+			ctl.Series = append(ctl.Series, cs.all()...)
 		}
 	}
 	f := Figure{Name: "duration", Title: "Request duration — " + title, Panels: []Panel{p}, SameY: true}

@@ -262,3 +262,38 @@ func hasPath(paths [][][2]float64, want [][2]float64) bool {
 	}
 	return false
 }
+
+// A comparison of runs over policy counts draws each run as a line of its
+// own over the counts, never joining one run's last step to the next run's
+// first.
+func TestPlotComparisonDrawsALinePerRun(t *testing.T) {
+	same, cross := labRunDocument(), labRunDocument()
+	r, err := BuildReport([]Source{{Label: "same-node", Docs: []*results.Document{same}}, {Label: "cross-node", Docs: []*results.Document{cross}}}, TableOptions{Compare: testResamples})
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs, err := r.Figures(PlotOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs := figs[0].Panels[0]
+	if abs.XLabel != "policies" || len(abs.Ticks) != 0 {
+		t.Errorf("x axis %q with ticks %v: want policy counts", abs.XLabel, abs.Ticks)
+	}
+	runs := map[string]bool{}
+	for _, s := range abs.Series {
+		for _, run := range []string{"same-node", "cross-node"} {
+			if strings.HasPrefix(s.Name, run+" ") {
+				runs[run] = true
+			}
+		}
+		for i := 1; i < len(s.Points); i++ {
+			if s.Points[i].X <= s.Points[i-1].X {
+				t.Errorf("series %s goes back from x=%g to x=%g: two runs joined in one line", s.Name, s.Points[i-1].X, s.Points[i].X)
+			}
+		}
+	}
+	if len(runs) != 2 {
+		t.Errorf("series %v: want a line per run", abs.Series)
+	}
+}
