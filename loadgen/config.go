@@ -17,6 +17,10 @@ const (
 	DefaultTimeout  = 10 * time.Second
 	DefaultWarmup   = 20
 	DefaultRounds   = 1
+	// MaxRate is the highest rate per target a client is asked for: one
+	// new connection per request at a million a second is beyond any
+	// machine's connection rate, so more is a typo.
+	MaxRate = 1_000_000
 )
 
 // DefaultSizes are the Romana study's response sizes.
@@ -133,15 +137,18 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Sizes) == 0 {
 		c.Sizes, _ = ParseSizes(DefaultSizes)
 	}
+	cells := len(c.Targets) * len(c.Sizes)
 	switch {
 	case len(c.Targets) == 0:
 		return c, &ConfigError{"target", "no target; want at least one [NAME=]URL"}
 	case c.Requests <= 0:
 		return c, &ConfigError{"requests", fmt.Sprintf("%d: want a positive number of requests per target and size", c.Requests)}
-	case !(c.Rate > 0) || c.Rate > 1e6:
-		return c, &ConfigError{"rate", fmt.Sprintf("%v: want a positive number of requests per second per target, e.g. 100", c.Rate)}
-	case c.Warmup < 0:
-		return c, &ConfigError{"warmup", fmt.Sprintf("%d: want 0 or more requests", c.Warmup)}
+	case c.Requests > MaxSamples(cells):
+		return c, &ConfigError{"requests", fmt.Sprintf("%d: want a number of requests per target and size %s", c.Requests, SampleLimit(cells))}
+	case !(c.Rate > 0) || c.Rate > MaxRate:
+		return c, &ConfigError{"rate", fmt.Sprintf("%v: want requests per second per target above 0 and at most %d, e.g. 100", c.Rate, MaxRate)}
+	case c.Warmup < 0 || c.Warmup > MaxSamples(1):
+		return c, &ConfigError{"warmup", fmt.Sprintf("%d: want 0 to %d requests per target", c.Warmup, MaxSamples(1))}
 	case c.Rounds < 0 || c.Rounds > c.Requests:
 		return c, &ConfigError{"rounds", fmt.Sprintf("%d: want 1..requests (%d)", c.Rounds, c.Requests)}
 	case c.Timeout < 0:

@@ -43,11 +43,11 @@ ping takes a path the application's traffic never takes.`,
 			if mode != loadgen.ModeRR && mode != loadgen.ModeCRR {
 				return usagef("--mode %q: want rr (round trips on one connection) or crr (a new connection per round trip)", mode)
 			}
-			if requests < 1 {
-				return usagef("--requests %d: want a number of round trips of at least 1", requests)
+			if requests < 1 || requests > loadgen.MaxSamples(1) {
+				return usagef("--requests %d: want a number of round trips of at least 1 and %s", requests, loadgen.SampleLimit(1))
 			}
-			if warmup < 0 {
-				return usagef("--warmup %d: want 0 or more round trips", warmup)
+			if warmup < 0 || warmup > loadgen.MaxSamples(1) {
+				return usagef("--warmup %d: want 0 to %d round trips", warmup, loadgen.MaxSamples(1))
 			}
 			n, err := loadgen.ParseSize(size)
 			if err != nil || n < 1 || n > 16<<20 {

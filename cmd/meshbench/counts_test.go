@@ -1,0 +1,33 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// A count a user gives sizes the memory that keeps its samples: a count the
+// machine cannot hold is bad input that says the limit, not a crash.
+func TestCountsBeyondMemoryAreBadInput(t *testing.T) {
+	url := testServer(t)
+	addr := testStreamServer(t)
+	for name, c := range map[string]struct {
+		args []string
+		flag string
+	}{
+		"load requests 1e12":     {[]string{"load", "--target", url, "--sizes", "1k", "--requests", "1000000000000"}, "--requests"},
+		"load requests int64max": {[]string{"load", "--target", url, "--sizes", "1k", "--requests", "9223372036854775807"}, "--requests"},
+		"load warmup int64max":   {[]string{"load", "--target", url, "--sizes", "1k", "--requests", "5", "--warmup", "9223372036854775807"}, "--warmup"},
+		"rtt requests 1e12":      {[]string{"rtt", "--target", addr, "--requests", "1000000000000"}, "--requests"},
+		"rtt requests int64max":  {[]string{"rtt", "--target", addr, "--requests", "9223372036854775807"}, "--requests"},
+		"rtt warmup int64max":    {[]string{"rtt", "--target", addr, "--warmup", "9223372036854775807"}, "--warmup"},
+	} {
+		code, stderr := run(t, c.args...)
+		line := strings.TrimSpace(stderr)
+		if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, c.flag) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line naming %s", name, code, stderr, c.flag)
+		}
+		if c.flag == "--requests" && !strings.Contains(line, "at most") {
+			t.Errorf("%s: %q does not say the limit", name, line)
+		}
+	}
+}
