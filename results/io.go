@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/atomicfile"
 )
 
 // New returns an empty document stamped with this meshbench and this host.
@@ -43,20 +45,13 @@ func (d *Document) Write(w io.Writer) error {
 	return iw.Flush()
 }
 
-// WriteFile writes d to path ("-" is stdout).
+// WriteFile writes d to path ("-" is stdout) atomically: a reader, or a
+// process killed mid-write, sees the previous file or the whole new one.
 func (d *Document) WriteFile(path string) error {
 	if path == "-" || path == "" {
 		return d.Write(os.Stdout)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := d.Write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, d.Write)
 }
 
 // Read decodes a document and checks that it is one meshbench can read.

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/meshbench/meshbench/analysis"
+	"github.com/meshbench/meshbench/internal/atomicfile"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/results"
 )
@@ -151,22 +152,24 @@ func defaultTargetName(i int) string {
 	return fmt.Sprintf("T%d", i+1)
 }
 
-// openOutput opens the results destination before the run, so a path that
-// cannot be written fails at once. cleanup(false) removes a file it created.
+// openOutput creates the results destination before the run, so a path
+// that cannot be written fails at once. The document goes to a temporary
+// file beside path that replaces it only on cleanup(true): a failed or
+// interrupted run leaves an existing file as it was.
 func openOutput(cmd *cobra.Command, path string) (io.Writer, func(keep bool) error, error) {
 	if path == "-" || path == "" {
 		return cmd.OutOrStdout(), func(bool) error { return nil }, nil
 	}
-	f, err := os.Create(path)
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, nil, usagef("--output %q: %v", path, errors.Unwrap(err))
+		return nil, nil, usagef("--output %q: %v; want a file in a directory that exists and can be written, or - for standard output", path, errors.Unwrap(err))
 	}
 	return f, func(keep bool) error {
-		err := f.Close()
 		if !keep {
-			os.Remove(path)
+			f.Abort()
+			return nil
 		}
-		return err
+		return f.Commit()
 	}, nil
 }
 
