@@ -29,5 +29,6 @@ nothing applied, with confidence intervals.`,
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 		root.AddCommand(c)
 	}
+	checkArgsAsUsage(root)
 	return root
 }
