@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -146,7 +147,7 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Requests > MaxSamples(cells):
 		return c, &ConfigError{"requests", fmt.Sprintf("%d: want a number of requests per target and size %s", c.Requests, SampleLimit(cells))}
 	case !(c.Rate > 0) || c.Rate > MaxRate:
-		return c, &ConfigError{"rate", fmt.Sprintf("%v: want requests per second per target above 0 and at most %d, e.g. 100", c.Rate, MaxRate)}
+		return c, &ConfigError{"rate", fmt.Sprintf("%s: want requests per second per target above 0 and at most %d, e.g. 100", strconv.FormatFloat(c.Rate, 'f', -1, 64), MaxRate)}
 	case c.Warmup < 0 || c.Warmup > MaxSamples(1):
 		return c, &ConfigError{"warmup", fmt.Sprintf("%d: want 0 to %d requests per target", c.Warmup, MaxSamples(1))}
 	case c.Rounds < 0 || c.Rounds > c.Requests:
@@ -178,3 +179,20 @@ func (c Config) Validate() error {
 	_, err := c.withDefaults()
 	return err
 }
+
+// ValidateFlags is Validate for settings a user typed: there a zero
+// timeout or number of rounds is a mistake, not a request for the default.
+// load and run check their flags with it, so both say the same.
+func (c Config) ValidateFlags() error {
+	if c.Timeout <= 0 {
+		return &ConfigError{"timeout", fmt.Sprintf("%v: want a positive duration, e.g. 10s", c.Timeout)}
+	}
+	if c.Rounds <= 0 {
+		return &ConfigError{"rounds", fmt.Sprintf("%d: want a positive number of rounds, e.g. 3", c.Rounds)}
+	}
+	return c.Validate()
+}
+
+// FlagMessage is the error as one line that starts with the flag, e.g.
+// "--rate NaN: want ...".
+func (e *ConfigError) FlagMessage() string { return "--" + e.Field + " " + e.Msg }

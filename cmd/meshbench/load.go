@@ -63,12 +63,6 @@ more than 5% short of --rate is marked behind.`,
 				Requests: requests, Rate: rate, Timeout: timeout, Warmup: warmup,
 				Rounds: rounds, KeepAlive: keepAlive,
 			}
-			if timeout <= 0 {
-				return usagef("--timeout %v: want a positive duration, e.g. 10s", timeout)
-			}
-			if rounds <= 0 {
-				return usagef("--rounds %d: want a positive number of rounds, e.g. 3", rounds)
-			}
 			specs := append(append([]string{}, targets...), args...)
 			if len(specs) == 0 {
 				return usagef("--target: no target; want --target [NAME=]URL, e.g. --target http://127.0.0.1:8080")
@@ -84,10 +78,10 @@ more than 5% short of --rate is marked behind.`,
 			if cfg.Sizes, err = loadgen.ParseSizes(sizes); err != nil {
 				return usagef("--sizes: %v", err)
 			}
-			if err := cfg.Validate(); err != nil {
+			if err := cfg.ValidateFlags(); err != nil {
 				var ce *loadgen.ConfigError
 				if errors.As(err, &ce) {
-					return usagef("--%s %s", ce.Field, ce.Msg)
+					return usagef("%s", ce.FlagMessage())
 				}
 				return usageErr(err)
 			}

@@ -98,6 +98,15 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err := cfg.Plan.Validate(); err != nil {
 				return usageErr(err)
 			}
+			cfg.Namespace = cf.namespace(cmd.Flags())
+			// The library takes a zero image and pod timeout for their
+			// defaults; typed on the command line they are mistakes.
+			if strings.TrimSpace(cfg.Image) == "" {
+				return usagef("--image %q: want an image reference the cluster can pull, e.g. %s", cfg.Image, cluster.DefaultImage)
+			}
+			if cfg.PodTimeout <= 0 {
+				return usagef("--pod-timeout %s: want a positive duration, e.g. 3m", cfg.PodTimeout)
+			}
 			if err := cfg.Validate(); err != nil {
 				return usageErr(err)
 			}
@@ -109,7 +118,6 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err != nil {
 				return err
 			}
-			cfg.Namespace = cf.namespace(cmd.Flags())
 			cfg.Log = os.Stderr
 			if isTerminal(os.Stderr) {
 				cfg.Progress = os.Stderr
