@@ -2,7 +2,7 @@ package analysis
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/meshbench/meshbench/internal/atomicfile"
 )
 
 // PlotFormats are the image formats Plot writes, by file extension.
@@ -37,6 +39,12 @@ func Plot(t *Table, path string) error {
 	if !ok {
 		return fmt.Errorf("%s: want a .png, .svg or .pdf file", path)
 	}
+	return atomicfile.Write(path, func(w io.Writer) error { return PlotTo(w, t, format) })
+}
+
+// PlotTo draws t as Plot does, in format ("png", "svg" or "pdf", as
+// PlotFormat returns it), to out.
+func PlotTo(out io.Writer, t *Table, format string) error {
 	xs, ticks := t.plotX()
 	abs := plot.New()
 	abs.Title.Text = fmt.Sprintf("Request duration (%s)", t.Statistic)
@@ -99,15 +107,8 @@ func Plot(t *Table, path string) error {
 	abs.Draw(canvases[0][0])
 	pct.Draw(canvases[0][1])
 
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := img.WriteTo(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	_, err = img.WriteTo(out)
+	return err
 }
 
 func addSeries(p *plot.Plot, i int, name string, xys plotter.XYs) error {

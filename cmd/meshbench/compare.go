@@ -37,6 +37,7 @@ windows, so their differences include any drift between the runs.`,
 			if err != nil {
 				return err
 			}
+			defer f.discard()
 			docs, err := readResultsFiles(args)
 			if err != nil {
 				return err

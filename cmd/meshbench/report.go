@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/meshbench/meshbench/analysis"
+	"github.com/meshbench/meshbench/internal/atomicfile"
 	"github.com/meshbench/meshbench/results"
 )
 
@@ -27,6 +28,17 @@ type resultsTableFlags struct {
 	seed       uint64
 	plot       string
 	reference  string
+
+	// plotFile is created beside --plot when the flags are checked, so an
+	// unwritable path fails before any work; discard removes it.
+	plotFile *atomicfile.File
+}
+
+// discard removes what options opened and render did not use.
+func (f *resultsTableFlags) discard() {
+	if f.plotFile != nil {
+		f.plotFile.Abort()
+	}
 }
 
 func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
@@ -53,8 +65,14 @@ func (f *resultsTableFlags) render(w io.Writer, r *analysis.Report, format analy
 	if err := analysis.RenderReport(w, r, format); err != nil {
 		return err
 	}
-	if f.plot != "" {
-		return analysis.Plot(r.Latency, f.plot)
+	if f.plotFile != nil {
+		kind, _ := analysis.PlotFormat(f.plot)
+		if err := analysis.PlotTo(f.plotFile, r.Latency, kind); err != nil {
+			return fmt.Errorf("--plot %q: %w", f.plot, err)
+		}
+		if err := f.plotFile.Commit(); err != nil {
+			return fmt.Errorf("--plot %q: %w", f.plot, err)
+		}
 	}
 	return nil
 }
@@ -81,6 +99,13 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	}
 	if _, err := analysis.LookupReference(f.reference); f.reference != "" && err != nil {
 		return o, "", usagef("--reference %s", err)
+	}
+	if f.plot != "" {
+		pf, err := atomicfile.Create(f.plot)
+		if err != nil {
+			return o, "", usagef("--plot %q: %v; want an image path in a directory that exists and can be written", f.plot, errors.Unwrap(err))
+		}
+		f.plotFile = pf
 	}
 	o = analysis.TableOptions{
 		Baseline: f.baseline, Statistic: stat, Arm: f.arm,
@@ -116,6 +141,7 @@ them.`,
 			if err != nil {
 				return err
 			}
+			defer f.discard()
 			docs, err := readResultsFiles(args)
 			if err != nil {
 				return err

@@ -57,6 +57,11 @@ ping takes a path the application's traffic never takes.`,
 			if cfg.Timeout, err = parseSeconds("--timeout", timeout, false); err != nil {
 				return err
 			}
+			writeDoc, discard, err := openDocument(cmd, output)
+			if err != nil {
+				return err
+			}
+			defer discard()
 			if err := checkStreamTarget(cmd.Context(), "--target", target, waitReachable); err != nil {
 				return err
 			}
@@ -64,7 +69,7 @@ ping takes a path the application's traffic never takes.`,
 				return err
 			}
 			cfg.ServerCPU = cpuFlags.server()
-			out, report := outputs(cmd, output)
+			_, report := outputs(cmd, output)
 			cell, err := loadgen.RoundTrips(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -77,10 +82,7 @@ ping takes a path the application's traffic never takes.`,
 			if cell.CPU != nil {
 				doc.Notes = append(doc.Notes, cell.CPU.Notes...)
 			}
-			if out != "" {
-				return doc.WriteFile(out)
-			}
-			return nil
+			return writeDoc(doc)
 		},
 	}
 	f := cmd.Flags()

@@ -114,6 +114,7 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err != nil {
 				return err
 			}
+			defer table.discard()
 			c, err := cf.client()
 			if err != nil {
 				return err

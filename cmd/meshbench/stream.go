@@ -68,6 +68,11 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			} else if parallel < 1 {
 				return usagef("--parallel %d: want a number of connections of at least 1", parallel)
 			}
+			writeDoc, discard, err := openDocument(cmd, output)
+			if err != nil {
+				return err
+			}
+			defer discard()
 			if err := checkStreamTarget(cmd.Context(), "--target", target, waitReachable); err != nil {
 				return err
 			}
@@ -75,7 +80,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			if err != nil {
 				return err
 			}
-			out, report := outputs(cmd, output)
+			_, report := outputs(cmd, output)
 			cfg.CPU, cfg.ServerCPU = cpuOpts, cpuFlags.server()
 			cfg.OnInterval = func(iv loadgen.StreamInterval) { loadgen.WriteStreamInterval(report, iv) }
 
@@ -98,10 +103,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				}
 			}
 			loadgen.WriteStreamSweep(report, doc.Cells)
-			if out != "" {
-				return doc.WriteFile(out)
-			}
-			return nil
+			return writeDoc(doc)
 		},
 	}
 	f := cmd.Flags()
@@ -186,6 +188,32 @@ func outputs(cmd *cobra.Command, output string) (string, io.Writer) {
 		return output, cmd.ErrOrStderr()
 	}
 	return output, cmd.OutOrStdout()
+}
+
+// openDocument creates the results destination of --output before
+// anything is measured, so a path that cannot be written fails first ("":
+// no document, "-": standard output). write puts the document in place;
+// discard, safe to defer, leaves an existing file as it was if write was
+// not called or failed.
+func openDocument(cmd *cobra.Command, path string) (write func(*results.Document) error, discard func(), err error) {
+	if path == "" {
+		return func(*results.Document) error { return nil }, func() {}, nil
+	}
+	w, done, err := openOutput(cmd, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	write = func(d *results.Document) error {
+		if err := d.Write(w); err != nil {
+			done(false)
+			return fmt.Errorf("writing results to %s: %w", path, err)
+		}
+		if err := done(true); err != nil {
+			return fmt.Errorf("writing results to %s: %w", path, err)
+		}
+		return nil
+	}
+	return write, func() { done(false) }, nil
 }
 
 // flagValues records the effective settings of a run, by flag name.
