@@ -96,15 +96,17 @@ func ParseTarget(spec, def string) (Target, error) {
 		name, raw = spec[:i], spec[i+1:]
 	}
 	if name == "" {
-		return Target{}, fmt.Errorf("target %q: the name before '=' is empty; want [NAME=]URL, e.g. control=http://10.0.0.2:8080", spec)
+		return Target{}, fmt.Errorf("%q: the name before '=' is empty; want [NAME=]URL, e.g. control=http://10.0.0.2:8080", spec)
 	}
-	if err := checkURL(raw); err != nil {
-		return Target{}, fmt.Errorf("target %q: %v; want [NAME=]URL, e.g. http://127.0.0.1:8080", spec, err)
+	if err := CheckURL(raw); err != nil {
+		return Target{}, fmt.Errorf("%q: %v; want [NAME=]URL, e.g. http://127.0.0.1:8080", spec, err)
 	}
 	return Target{Name: name, URL: raw}, nil
 }
 
-func checkURL(raw string) error {
+// CheckURL says what is wrong with raw as a URL to send requests to: it
+// must be http or https, name a host and, if it gives a port, a TCP port.
+func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return errors.New("not a URL")
@@ -114,6 +116,13 @@ func checkURL(raw string) error {
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return errors.New("the URL has no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is not a TCP port 1..65535", p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return errors.New("the URL has an empty port")
 	}
 	return nil
 }
@@ -157,7 +166,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	seen := map[string]bool{}
 	for _, t := range c.Targets {
-		if err := checkURL(t.URL); err != nil {
+		if err := CheckURL(t.URL); err != nil {
 			return c, &ConfigError{"target", fmt.Sprintf("%q: %v", t.URL, err)}
 		}
 		if t.Name == "" || seen[t.Name] {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net/url"
 	"os"
 	"time"
 
@@ -27,8 +26,8 @@ func newProbeCmd() *cobra.Command {
 		Short: "Try a new HTTP connection to URL at an interval and print each outcome as a JSON line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if u, err := url.Parse(target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return usagef("--url %q: want an http URL, e.g. http://10.244.0.5:8080/healthz", target)
+			if err := loadgen.CheckURL(target); err != nil {
+				return usagef("--url %q: %v; want an http URL, e.g. http://10.244.0.5:8080/healthz", target, err)
 			}
 			if interval <= 0 {
 				return usagef("--interval %s: want a positive duration, e.g. 200ms", interval)
