@@ -124,10 +124,23 @@ func resampled(e estimator, o options, stream uint64) distribution {
 	if d.n == 0 {
 		return d
 	}
+	if o.cancelled() {
+		return d
+	}
 	d.point = e.point()
 	src := rand.NewPCG(o.seed, stream*0x9e3779b97f4a7c15+1)
 	d.replicates = make([]float64, o.resamples)
+	// A resample of a large set takes long enough (the mean's draws n
+	// values) to look at the context every time; small ones every 256.
+	every := 256
+	if d.n > 4096 {
+		every = 1
+	}
 	for i := range d.replicates {
+		if i%every == 0 && o.cancelled() {
+			d.replicates = nil
+			return d
+		}
 		d.replicates[i] = e.resample(src)
 	}
 	return d
@@ -139,6 +152,10 @@ func difference(stat Statistic, base, other distribution, o options) Difference 
 	d := Difference{Statistic: stat, BaseN: base.n, OtherN: other.n, Confidence: o.confidence, Resamples: o.resamples}
 	if !d.Valid() {
 		return d
+	}
+	if len(base.replicates) != o.resamples || len(other.replicates) != o.resamples {
+		// The bootstrap was stopped (WithContext): no interval.
+		return Difference{Statistic: stat, Confidence: o.confidence, Resamples: o.resamples}
 	}
 	b, x := base.point, other.point
 	d.Base, d.Other = roundDuration(b), roundDuration(x)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -77,8 +78,9 @@ func (f *resultsTableFlags) render(w io.Writer, r *analysis.Report, format analy
 	return nil
 }
 
-// options checks the flags and turns them into table options.
-func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, error) {
+// options checks the flags and turns them into table options; the
+// bootstrap stops when ctx is done (see interrupted).
+func (f *resultsTableFlags) options(ctx context.Context) (analysis.TableOptions, analysis.Format, error) {
 	var o analysis.TableOptions
 	format, ok := analysis.ParseFormat(f.output)
 	if !ok {
@@ -88,8 +90,8 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	if !ok {
 		return o, "", usagef("--statistic %q: want median or mean", f.statistic)
 	}
-	if f.resamples < 100 {
-		return o, "", usagef("--resamples %d: want at least 100, e.g. 2000", f.resamples)
+	if f.resamples < 100 || f.resamples > analysis.MaxResamples {
+		return o, "", usagef("--resamples %d: want 100 to %d resamples per interval, e.g. 2000 (every cell keeps its resamples in memory)", f.resamples, analysis.MaxResamples)
 	}
 	if !(f.confidence > 0 && f.confidence < 1) {
 		return o, "", usagef("--confidence %v: want a level between 0 and 1, e.g. 0.95", f.confidence)
@@ -109,7 +111,7 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	}
 	o = analysis.TableOptions{
 		Baseline: f.baseline, Statistic: stat, Arm: f.arm,
-		Compare: []analysis.Option{analysis.WithResamples(f.resamples), analysis.WithConfidence(f.confidence), analysis.WithSeed(f.seed)},
+		Compare: []analysis.Option{analysis.WithResamples(f.resamples), analysis.WithConfidence(f.confidence), analysis.WithSeed(f.seed), analysis.WithContext(ctx)},
 	}
 	return o, format, nil
 }
@@ -137,7 +139,7 @@ them.`,
 			if len(args) == 0 {
 				return usagef("report: want one or more results files, e.g. meshbench report results.json")
 			}
-			opts, format, err := f.options()
+			opts, format, err := f.options(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -147,6 +149,9 @@ them.`,
 				return err
 			}
 			r, err := analysis.BuildReport([]analysis.Source{{Docs: docs}}, opts)
+			if err := interrupted(cmd.Context(), "report"); err != nil {
+				return err
+			}
 			if err != nil {
 				return resultsTableError(err)
 			}
@@ -187,3 +192,12 @@ func resultsTableError(err error) error {
 }
 
 func reportOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// interrupted is the error of a command stopped by Ctrl-C or SIGTERM while
+// it computed: what it had computed is incomplete and not shown.
+func interrupted(ctx context.Context, what string) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s interrupted; nothing printed", what)
+	}
+	return nil
+}

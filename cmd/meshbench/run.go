@@ -110,7 +110,7 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err := cfg.Validate(); err != nil {
 				return usageErr(err)
 			}
-			topts, format, err := table.options()
+			topts, format, err := table.options(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -137,6 +137,9 @@ Ctrl-C or a failure removes everything the run created.`,
 				fmt.Fprintf(os.Stderr, "results in %s (%s)\n", resultFile, time.Since(start).Round(time.Second))
 				if runErr == nil {
 					rep, err := analysis.BuildReport([]analysis.Source{{Docs: []*results.Document{doc}}}, topts)
+					if err := interrupted(cmd.Context(), "run's report (the results are written: meshbench report "+resultFile+")"); err != nil {
+						return err
+					}
 					if err != nil {
 						return err
 					}
