@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/meshbench/meshbench/results"
 )
 
 // Statistic names the statistic a difference is computed on.
@@ -232,16 +234,22 @@ func (e *meanEstimator) point() float64 {
 
 func (e *meanEstimator) resample(src rand.Source) float64 {
 	n := len(e.samples)
-	if n > math.MaxUint32 {
+	if n > maxIntegerSum {
 		rng := rand.New(src)
-		var sum int64
+		var sum float64
 		for range n {
-			sum += e.samples[rng.IntN(n)]
+			sum += float64(e.samples[rng.IntN(n)])
 		}
-		return float64(sum) / float64(n)
+		return sum / float64(n)
 	}
 	return float64(sumResample(e.samples, src.Uint64())) / float64(n)
 }
+
+// maxIntegerSum is the most samples sumResample adds: their sum fits an
+// int64 when each is at most results.MaxSampleNs (which reading a document
+// checks), and its indices fit 32 bits. Larger sets, such as the cells of
+// many merged documents, are summed in floating point.
+const maxIntegerSum = int(min(math.MaxInt64/results.MaxSampleNs, math.MaxUint32))
 
 // sumResample sums len(s) values drawn uniformly with replacement from s.
 // It is the hot loop of the mean's bootstrap (2,000 resamples of every

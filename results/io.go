@@ -54,8 +54,19 @@ func (d *Document) WriteFile(path string) error {
 	return atomicfile.Write(path, d.Write)
 }
 
-// Read decodes a document and checks that it is one meshbench can read.
+// Read decodes a document and checks that it is one meshbench can read
+// and that nothing follows it.
 func Read(r io.Reader) (*Document, error) {
+	return read(r, true)
+}
+
+// ReadPrefix is Read of a stream the document only starts, such as a pod's
+// log, where the command's own lines on stderr follow the document.
+func ReadPrefix(r io.Reader) (*Document, error) {
+	return read(r, false)
+}
+
+func read(r io.Reader, whole bool) (*Document, error) {
 	var d Document
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&d); err != nil {
@@ -66,6 +77,15 @@ func Read(r io.Reader) (*Document, error) {
 	}
 	if d.SchemaVersion < 1 || d.SchemaVersion > SchemaVersion {
 		return nil, fmt.Errorf("results schema version %d is not supported (this meshbench reads 1..%d)", d.SchemaVersion, SchemaVersion)
+	}
+	// One document per file: a second one, or anything after it, means
+	// the file is not what the reader thinks (two runs concatenated, a
+	// write that went wrong).
+	if _, err := dec.Token(); whole && err != io.EOF {
+		return nil, fmt.Errorf("not one meshbench results document: there is data after the document's end (at byte %d); give each document as a file of its own", dec.InputOffset())
+	}
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid results document: %w", err)
 	}
 	return &d, nil
 }
