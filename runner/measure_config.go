@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/meshbench/meshbench/loadgen"
 )
 
 // Measurement names for --measure.
@@ -65,8 +67,8 @@ func (m Measures) Validate() error {
 		return fmt.Errorf("--measure: want latency, throughput or rtt (cpu is sampled during throughput and rtt), e.g. latency,throughput,rtt,cpu")
 	case m.CPU && !m.Throughput && !m.RTT:
 		return fmt.Errorf("--measure cpu: CPU is sampled during the throughput and rtt measurements; add one of them, e.g. throughput,cpu")
-	case m.Throughput && (len(m.Streams) == 0 || slices.ContainsFunc(m.Streams, func(n int) bool { return n < 1 })):
-		return fmt.Errorf("--streams %v: want comma-separated connection counts of at least 1, e.g. 1,4", m.Streams)
+	case m.Throughput && (len(m.Streams) == 0 || slices.ContainsFunc(m.Streams, func(n int) bool { return n < 1 || n > loadgen.MaxStreamParallel })):
+		return fmt.Errorf("--streams %v: want comma-separated connection counts of 1 to %d, e.g. 1,4", m.Streams, loadgen.MaxStreamParallel)
 	case m.Throughput && m.StreamDuration <= 0:
 		return fmt.Errorf("--stream-duration %v: want a positive duration, e.g. 5s", m.StreamDuration)
 	case m.Throughput && m.StreamOmit < 0:

@@ -31,3 +31,19 @@ func TestCountsBeyondMemoryAreBadInput(t *testing.T) {
 		}
 	}
 }
+
+// More streams than one machine carries are refused, with the limit.
+func TestStreamParallelBeyondTheLimitIsBadInput(t *testing.T) {
+	addr := testStreamServer(t)
+	for _, args := range [][]string{
+		{"stream", "--target", addr, "--parallel", "2000"},
+		{"stream", "--target", addr, "--streams", "1,2000"},
+		{"run", "--kubeconfig", "/dev/null", "--measure", "throughput", "--streams", "1,2000"},
+	} {
+		code, stderr := run(t, args...)
+		line := strings.TrimSpace(stderr)
+		if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, "128") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line saying the limit 128", args, code, stderr)
+		}
+	}
+}

@@ -65,8 +65,8 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				if parallels, err = parseCounts(streams); err != nil {
 					return err
 				}
-			} else if parallel < 1 {
-				return usagef("--parallel %d: want a number of connections of at least 1", parallel)
+			} else if parallel < 1 || parallel > loadgen.MaxStreamParallel {
+				return usagef("--parallel %d: want 1 to %d connections (more wait in queues instead of streaming)", parallel, loadgen.MaxStreamParallel)
 			}
 			writeDoc, discard, err := openDocument(cmd, output)
 			if err != nil {
@@ -96,6 +96,10 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				cell.Step = "0"
 				cell.SizeLabel = writeSize
 				loadgen.WriteStreamSummary(report, cell)
+				if w := loadgen.StreamShortfall(cell); w != "" {
+					fmt.Fprintln(report, "warning: "+w)
+					doc.Notes = append(doc.Notes, w)
+				}
 				fmt.Fprintln(report)
 				doc.Cells = append(doc.Cells, *cell)
 				if cell.CPU != nil {
@@ -147,8 +151,8 @@ func parseCounts(v string) ([]int, error) {
 	var out []int
 	for _, s := range strings.Split(v, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return nil, usagef("--streams %q: want comma-separated connection counts of at least 1, e.g. 1,2,4,8", v)
+		if err != nil || n < 1 || n > loadgen.MaxStreamParallel {
+			return nil, usagef("--streams %q: want comma-separated connection counts of 1 to %d, e.g. 1,2,4,8", v, loadgen.MaxStreamParallel)
 		}
 		out = append(out, n)
 	}
