@@ -53,6 +53,10 @@ type Config struct {
 	// Progress, when set (a terminal), shows a bar with the step measured
 	// and the ETA of the study; Log's lines then print above it.
 	Progress io.Writer
+	// Checkpoint, when set, is given the document after every measured
+	// step, to write it where a run killed later (SIGKILL, a lost node)
+	// leaves every completed step; an error stops the run.
+	Checkpoint func(*results.Document) error
 
 	// omit drops objects from every step: a test leaves out the allowing
 	// policy to prove that the others do not admit the client.

@@ -83,3 +83,17 @@ func TestRunChecksEveryFlagBeforeTheCluster(t *testing.T) {
 		t.Errorf("load and run say different things about --rate NaN:\n%s%s", loadErr, runErr)
 	}
 }
+
+// The results file is written after every step, so a path that cannot be
+// written is bad input found before the cluster is contacted.
+func TestRunChecksTheResultsPathFirst(t *testing.T) {
+	dir := t.TempDir()
+	code, stderr := run(t, "run", "--kubeconfig", unreachableKubeconfig(t), "--results", filepath.Join(dir, "no", "such", "run.json"))
+	line := strings.TrimSpace(stderr)
+	if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, "--results") {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming --results", code, stderr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("created %v", entries)
+	}
+}

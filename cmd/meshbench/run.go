@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/meshbench/meshbench/analysis"
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
+	"github.com/meshbench/meshbench/internal/atomicfile"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/meshes"
 	"github.com/meshbench/meshbench/results"
@@ -115,6 +117,20 @@ Ctrl-C or a failure removes everything the run created.`,
 				return err
 			}
 			defer table.discard()
+			if resultFile == "" {
+				resultFile = "meshbench-" + cfg.RunID + ".json"
+			}
+			// The document is written after every step (replacing the file
+			// atomically), so the path must be writable before the first.
+			probe, err := atomicfile.Create(resultFile)
+			if err != nil {
+				return usagef("--results %q: %v; want a file in a directory that exists and can be written", resultFile, errors.Unwrap(err))
+			}
+			probe.Abort()
+			cfg.Checkpoint = func(d *results.Document) error {
+				d.Command, d.Flags = os.Args, changedFlags(cmd)
+				return d.WriteFile(resultFile)
+			}
 			c, err := cf.client()
 			if err != nil {
 				return err
@@ -122,9 +138,6 @@ Ctrl-C or a failure removes everything the run created.`,
 			cfg.Log = os.Stderr
 			if isTerminal(os.Stderr) {
 				cfg.Progress = os.Stderr
-			}
-			if resultFile == "" {
-				resultFile = "meshbench-" + cfg.RunID + ".json"
 			}
 			start := time.Now()
 			doc, runErr := runner.Run(cmd.Context(), c, cfg)
@@ -173,7 +186,7 @@ Ctrl-C or a failure removes everything the run created.`,
 	f.DurationVar(&cfg.PodTimeout, "pod-timeout", 3*time.Minute, "how long a pod may take to be ready")
 	f.BoolVar(&cfg.Keep, "keep", false, "leave the run's objects on the cluster at the end")
 	f.StringVar(&cfg.RunID, "run-id", "", "run id (label meshbench.io/run); default a random one")
-	f.StringVar(&resultFile, "results", "", "results document to write (default meshbench-<run id>.json)")
+	f.StringVar(&resultFile, "results", "", "results document, rewritten after every step so a killed run keeps the steps it measured (default meshbench-<run id>.json)")
 	table.add(f, `baseline step (default "0")`)
 	cf = newClusterFlags(f)
 	return cmd
