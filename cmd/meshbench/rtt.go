@@ -69,7 +69,7 @@ ping takes a path the application's traffic never takes.`,
 				return err
 			}
 			cfg.ServerCPU = cpuFlags.server()
-			_, report := outputs(cmd, output)
+			report := reportWriter(cmd, output)
 			cell, err := loadgen.RoundTrips(cmd.Context(), cfg)
 			if err != nil {
 				return err

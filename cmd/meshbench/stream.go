@@ -80,7 +80,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			if err != nil {
 				return err
 			}
-			_, report := outputs(cmd, output)
+			report := reportWriter(cmd, output)
 			cfg.CPU, cfg.ServerCPU = cpuOpts, cpuFlags.server()
 			cfg.OnInterval = func(iv loadgen.StreamInterval) { loadgen.WriteStreamInterval(report, iv) }
 
@@ -185,13 +185,13 @@ func checkStreamTarget(ctx context.Context, flag, target string, wait time.Durat
 // waitReachableHelp is the help of --wait-reachable in stream and rtt.
 const waitReachableHelp = "retry reaching the target this long before it counts as unreachable (a new pod may not be admitted yet)"
 
-// outputs decides where the document and the human report go: the report
-// moves to stderr when the document takes stdout.
-func outputs(cmd *cobra.Command, output string) (string, io.Writer) {
+// reportWriter is where the human report goes: stderr when the document
+// (-o -) takes stdout.
+func reportWriter(cmd *cobra.Command, output string) io.Writer {
 	if output == "-" {
-		return output, cmd.ErrOrStderr()
+		return cmd.ErrOrStderr()
 	}
-	return output, cmd.OutOrStdout()
+	return cmd.OutOrStdout()
 }
 
 // openDocument creates the results destination of --output before
