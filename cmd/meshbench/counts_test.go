@@ -47,3 +47,26 @@ func TestStreamParallelBeyondTheLimitIsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Durations and counts that would mean something other than what was typed,
+// or grow a document without bound, are bad input.
+func TestOutOfRangeTimesAreBadInput(t *testing.T) {
+	addr := testStreamServer(t)
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"stream", "--target", addr, "--interval", "1us"}, "--interval"},
+		{[]string{"stream", "--target", addr, "--duration", "1000000"}, "--duration"},
+		{[]string{"stream", "--target", addr, "--wait-reachable", "-5s"}, "--wait-reachable"},
+		{[]string{"rtt", "--target", addr, "--wait-reachable", "-5s"}, "--wait-reachable"},
+		{[]string{"load", "--target", testServer(t), "--wait-reachable", "-5s"}, "--wait-reachable"},
+		{[]string{"probe", "--url", "http://127.0.0.1:1/", "--count", "-1"}, "--count"},
+	} {
+		code, stderr := run(t, c.args...)
+		line := strings.TrimSpace(stderr)
+		if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, c.flag) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line naming %s", c.args, code, stderr, c.flag)
+		}
+	}
+}

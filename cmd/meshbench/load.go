@@ -85,6 +85,9 @@ more than 5% short of --rate is marked behind.`,
 				}
 				return usageErr(err)
 			}
+			if err := checkWaitReachable(waitReachable); err != nil {
+				return err
+			}
 			out, cleanup, err := openOutput(cmd, output)
 			if err != nil {
 				return err

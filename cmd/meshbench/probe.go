@@ -35,6 +35,9 @@ func newProbeCmd() *cobra.Command {
 			if timeout <= 0 {
 				return usagef("--timeout %s: want a positive duration, e.g. 500ms", timeout)
 			}
+			if count < 0 {
+				return usagef("--count %d: want 0 (until stopped) or a number of attempts, e.g. 10", count)
+			}
 			ctx := cmd.Context()
 			enc := json.NewEncoder(os.Stdout)
 			tick := time.NewTicker(interval)

@@ -57,6 +57,9 @@ ping takes a path the application's traffic never takes.`,
 			if cfg.Timeout, err = parseSeconds("--timeout", timeout, false); err != nil {
 				return err
 			}
+			if err := checkWaitReachable(waitReachable); err != nil {
+				return err
+			}
 			writeDoc, discard, err := openDocument(cmd, output)
 			if err != nil {
 				return err

@@ -55,6 +55,14 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			if cfg.Interval, err = parseSeconds("--interval", interval, false); err != nil {
 				return err
 			}
+			// Every interval is kept in the document (and CPU is sampled
+			// each second): iperf3's bounds keep them to 864,000 at most.
+			if cfg.Interval < minStreamInterval {
+				return usagef("--interval %q: want at least %v between reports (iperf3's minimum), e.g. 1s", interval, minStreamInterval)
+			}
+			if cfg.Duration > maxStreamDuration || cfg.Omit > maxStreamDuration {
+				return usagef("--duration %q, --omit %q: want at most %v each (iperf3's limit)", duration, omit, maxStreamDuration)
+			}
 			n, err := loadgen.ParseSize(writeSize)
 			if err != nil || n < 1 || n > 16<<20 {
 				return usagef("--write-size %q: want a size of 1 byte to 16Mi, e.g. 128Ki", writeSize)
@@ -67,6 +75,9 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				}
 			} else if parallel < 1 || parallel > loadgen.MaxStreamParallel {
 				return usagef("--parallel %d: want 1 to %d connections (more wait in queues instead of streaming)", parallel, loadgen.MaxStreamParallel)
+			}
+			if err := checkWaitReachable(waitReachable); err != nil {
+				return err
 			}
 			writeDoc, discard, err := openDocument(cmd, output)
 			if err != nil {
@@ -144,6 +155,21 @@ func parseSeconds(flag, v string, zeroOK bool) (time.Duration, error) {
 		return 0, usagef("%s %q: want a positive duration, e.g. 10 or 10s or 500ms", flag, v)
 	}
 	return d, nil
+}
+
+// Bounds of a stream measurement's time, as iperf3 has them.
+const (
+	minStreamInterval = 100 * time.Millisecond
+	maxStreamDuration = 24 * time.Hour
+)
+
+// checkWaitReachable refuses a negative --wait-reachable, which would
+// otherwise mean "do not wait" without saying so.
+func checkWaitReachable(d time.Duration) error {
+	if d < 0 {
+		return usagef("--wait-reachable %v: want 0 (no retry) or a positive duration, e.g. 60s", d)
+	}
+	return nil
 }
 
 // parseCounts reads --streams: positive connection counts.
