@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/meshbench/meshbench/results"
 )
@@ -12,6 +13,13 @@ import (
 // nothing, and a server's connection limit (DefaultStreamMaxConns) would
 // refuse a sweep of several such measurements at once.
 const MaxStreamParallel = 128
+
+// Bounds of a stream measurement's time, iperf3's: every interval is kept in
+// the document and CPU is sampled each second, so they bound both to 864,000.
+const (
+	MinStreamInterval = 100 * time.Millisecond
+	MaxStreamDuration = 24 * time.Hour
+)
 
 // StreamShortfall says, in one line, when a stream measurement did not
 // carry the connections it opened: the server counted fewer, or some moved

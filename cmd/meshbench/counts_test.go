@@ -70,3 +70,10 @@ func TestOutOfRangeTimesAreBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestRunStreamDurationBeyondADayIsBadInput(t *testing.T) {
+	code, stderr := run(t, "run", "--kubeconfig", unreachableKubeconfig(t), "--measure", "throughput", "--stream-duration", "1000h")
+	if line := strings.TrimSpace(stderr); code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, "--stream-duration") {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming --stream-duration", code, stderr)
+	}
+}

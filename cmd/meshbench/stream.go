@@ -57,11 +57,11 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			}
 			// Every interval is kept in the document (and CPU is sampled
 			// each second): iperf3's bounds keep them to 864,000 at most.
-			if cfg.Interval < minStreamInterval {
-				return usagef("--interval %q: want at least %v between reports (iperf3's minimum), e.g. 1s", interval, minStreamInterval)
+			if cfg.Interval < loadgen.MinStreamInterval {
+				return usagef("--interval %q: want at least %v between reports (iperf3's minimum), e.g. 1s", interval, loadgen.MinStreamInterval)
 			}
-			if cfg.Duration > maxStreamDuration || cfg.Omit > maxStreamDuration {
-				return usagef("--duration %q, --omit %q: want at most %v each (iperf3's limit)", duration, omit, maxStreamDuration)
+			if cfg.Duration > loadgen.MaxStreamDuration || cfg.Omit > loadgen.MaxStreamDuration {
+				return usagef("--duration %q, --omit %q: want at most %v each (iperf3's limit)", duration, omit, loadgen.MaxStreamDuration)
 			}
 			n, err := loadgen.ParseSize(writeSize)
 			if err != nil || n < 1 || n > 16<<20 {
@@ -156,12 +156,6 @@ func parseSeconds(flag, v string, zeroOK bool) (time.Duration, error) {
 	}
 	return d, nil
 }
-
-// Bounds of a stream measurement's time, as iperf3 has them.
-const (
-	minStreamInterval = 100 * time.Millisecond
-	maxStreamDuration = 24 * time.Hour
-)
 
 // checkWaitReachable refuses a negative --wait-reachable, which would
 // otherwise mean "do not wait" without saying so.
