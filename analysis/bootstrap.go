@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/meshbench/meshbench/results"
 )
 
 // Statistic names the statistic a difference is computed on.
@@ -124,10 +126,23 @@ func resampled(e estimator, o options, stream uint64) distribution {
 	if d.n == 0 {
 		return d
 	}
+	if o.cancelled() {
+		return d
+	}
 	d.point = e.point()
 	src := rand.NewPCG(o.seed, stream*0x9e3779b97f4a7c15+1)
 	d.replicates = make([]float64, o.resamples)
+	// A resample of a large set takes long enough (the mean's draws n
+	// values) to look at the context every time; small ones every 256.
+	every := 256
+	if d.n > 4096 {
+		every = 1
+	}
 	for i := range d.replicates {
+		if i%every == 0 && o.cancelled() {
+			d.replicates = nil
+			return d
+		}
 		d.replicates[i] = e.resample(src)
 	}
 	return d
@@ -139,6 +154,10 @@ func difference(stat Statistic, base, other distribution, o options) Difference 
 	d := Difference{Statistic: stat, BaseN: base.n, OtherN: other.n, Confidence: o.confidence, Resamples: o.resamples}
 	if !d.Valid() {
 		return d
+	}
+	if len(base.replicates) != o.resamples || len(other.replicates) != o.resamples {
+		// The bootstrap was stopped (WithContext): no interval.
+		return Difference{Statistic: stat, Confidence: o.confidence, Resamples: o.resamples}
 	}
 	b, x := base.point, other.point
 	d.Base, d.Other = roundDuration(b), roundDuration(x)
@@ -215,16 +234,22 @@ func (e *meanEstimator) point() float64 {
 
 func (e *meanEstimator) resample(src rand.Source) float64 {
 	n := len(e.samples)
-	if n > math.MaxUint32 {
+	if n > maxIntegerSum {
 		rng := rand.New(src)
-		var sum int64
+		var sum float64
 		for range n {
-			sum += e.samples[rng.IntN(n)]
+			sum += float64(e.samples[rng.IntN(n)])
 		}
-		return float64(sum) / float64(n)
+		return sum / float64(n)
 	}
 	return float64(sumResample(e.samples, src.Uint64())) / float64(n)
 }
+
+// maxIntegerSum is the most samples sumResample adds: their sum fits an
+// int64 when each is at most results.MaxSampleNs (which reading a document
+// checks), and its indices fit 32 bits. Larger sets, such as the cells of
+// many merged documents, are summed in floating point.
+const maxIntegerSum = int(min(math.MaxInt64/results.MaxSampleNs, math.MaxUint32))
 
 // sumResample sums len(s) values drawn uniformly with replacement from s.
 // It is the hot loop of the mean's bootstrap (2,000 resamples of every

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/meshbench/meshbench/internal/atomicfile"
 )
 
 // PlotFormats are the image formats Plot writes, by file extension.
@@ -46,11 +47,14 @@ func Plot(figs []Figure, path string) error {
 	if !ok {
 		return fmt.Errorf("%s: want a .png, .svg or .pdf file", path)
 	}
-	var b bytes.Buffer
-	if _, err := drawFigures(&b, figs, format); err != nil {
-		return err
-	}
-	return writeFileAtomic(path, b.Bytes())
+	return atomicfile.Write(path, func(w io.Writer) error { return PlotTo(w, figs, format) })
+}
+
+// PlotTo draws figs as Plot does, in format ("png", "svg" or "pdf", as
+// PlotFormat returns it), to out.
+func PlotTo(out io.Writer, figs []Figure, format string) error {
+	_, err := drawFigures(out, figs, format)
+	return err
 }
 
 // WriteSVG draws one figure as an SVG document, for pages that inline it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,6 +18,10 @@ const (
 	DefaultTimeout  = 10 * time.Second
 	DefaultWarmup   = 20
 	DefaultRounds   = 1
+	// MaxRate is the highest rate per target a client is asked for: one
+	// new connection per request at a million a second is beyond any
+	// machine's connection rate, so more is a typo.
+	MaxRate = 1_000_000
 )
 
 // DefaultSizes are the Romana study's response sizes.
@@ -91,15 +96,17 @@ func ParseTarget(spec, def string) (Target, error) {
 		name, raw = spec[:i], spec[i+1:]
 	}
 	if name == "" {
-		return Target{}, fmt.Errorf("target %q: the name before '=' is empty; want [NAME=]URL, e.g. control=http://10.0.0.2:8080", spec)
+		return Target{}, fmt.Errorf("%q: the name before '=' is empty; want [NAME=]URL, e.g. control=http://10.0.0.2:8080", spec)
 	}
-	if err := checkURL(raw); err != nil {
-		return Target{}, fmt.Errorf("target %q: %v; want [NAME=]URL, e.g. http://127.0.0.1:8080", spec, err)
+	if err := CheckURL(raw); err != nil {
+		return Target{}, fmt.Errorf("%q: %v; want [NAME=]URL, e.g. http://127.0.0.1:8080", spec, err)
 	}
 	return Target{Name: name, URL: raw}, nil
 }
 
-func checkURL(raw string) error {
+// CheckURL says what is wrong with raw as a URL to send requests to: it
+// must be http or https, name a host and, if it gives a port, a TCP port.
+func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return errors.New("not a URL")
@@ -109,6 +116,13 @@ func checkURL(raw string) error {
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return errors.New("the URL has no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is not a TCP port 1..65535", p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return errors.New("the URL has an empty port")
 	}
 	return nil
 }
@@ -133,15 +147,18 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Sizes) == 0 {
 		c.Sizes, _ = ParseSizes(DefaultSizes)
 	}
+	cells := len(c.Targets) * len(c.Sizes)
 	switch {
 	case len(c.Targets) == 0:
 		return c, &ConfigError{"target", "no target; want at least one [NAME=]URL"}
 	case c.Requests <= 0:
 		return c, &ConfigError{"requests", fmt.Sprintf("%d: want a positive number of requests per target and size", c.Requests)}
-	case !(c.Rate > 0) || c.Rate > 1e6:
-		return c, &ConfigError{"rate", fmt.Sprintf("%v: want a positive number of requests per second per target, e.g. 100", c.Rate)}
-	case c.Warmup < 0:
-		return c, &ConfigError{"warmup", fmt.Sprintf("%d: want 0 or more requests", c.Warmup)}
+	case c.Requests > MaxSamples(cells):
+		return c, &ConfigError{"requests", fmt.Sprintf("%d: want a number of requests per target and size %s", c.Requests, SampleLimit(cells))}
+	case !(c.Rate > 0) || c.Rate > MaxRate:
+		return c, &ConfigError{"rate", fmt.Sprintf("%s: want requests per second per target above 0 and at most %d, e.g. 100", strconv.FormatFloat(c.Rate, 'f', -1, 64), MaxRate)}
+	case c.Warmup < 0 || c.Warmup > MaxSamples(1):
+		return c, &ConfigError{"warmup", fmt.Sprintf("%d: want 0 to %d requests per target", c.Warmup, MaxSamples(1))}
 	case c.Rounds < 0 || c.Rounds > c.Requests:
 		return c, &ConfigError{"rounds", fmt.Sprintf("%d: want 1..requests (%d)", c.Rounds, c.Requests)}
 	case c.Timeout < 0:
@@ -149,7 +166,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	seen := map[string]bool{}
 	for _, t := range c.Targets {
-		if err := checkURL(t.URL); err != nil {
+		if err := CheckURL(t.URL); err != nil {
 			return c, &ConfigError{"target", fmt.Sprintf("%q: %v", t.URL, err)}
 		}
 		if t.Name == "" || seen[t.Name] {
@@ -171,3 +188,20 @@ func (c Config) Validate() error {
 	_, err := c.withDefaults()
 	return err
 }
+
+// ValidateFlags is Validate for settings a user typed: there a zero
+// timeout or number of rounds is a mistake, not a request for the default.
+// load and run check their flags with it, so both say the same.
+func (c Config) ValidateFlags() error {
+	if c.Timeout <= 0 {
+		return &ConfigError{"timeout", fmt.Sprintf("%v: want a positive duration, e.g. 10s", c.Timeout)}
+	}
+	if c.Rounds <= 0 {
+		return &ConfigError{"rounds", fmt.Sprintf("%d: want a positive number of rounds, e.g. 3", c.Rounds)}
+	}
+	return c.Validate()
+}
+
+// FlagMessage is the error as one line that starts with the flag, e.g.
+// "--rate NaN: want ...".
+func (e *ConfigError) FlagMessage() string { return "--" + e.Field + " " + e.Msg }

@@ -263,7 +263,7 @@ func TestParseTarget(t *testing.T) {
 			t.Errorf("ParseTarget(%q) = %+v, %v; want %+v", spec, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "=http://h", "h:8080", "ftp://h", "http://", "A=notaurl"} {
+	for _, bad := range []string{"", "=http://h", "h:8080", "ftp://h", "http://", "A=notaurl", "http://127.0.0.1:99999", "http://h:0", "http://h:", "http://h:-1"} {
 		if _, err := ParseTarget(bad, "D"); err == nil {
 			t.Errorf("ParseTarget(%q) succeeded", bad)
 		}

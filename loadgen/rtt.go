@@ -52,10 +52,10 @@ func (c RTTConfig) Validate() error {
 		return errors.New("no target")
 	case c.Mode != ModeRR && c.Mode != ModeCRR:
 		return fmt.Errorf("mode %q: want rr or crr", c.Mode)
-	case c.Requests < 1:
-		return fmt.Errorf("requests %d: want at least 1", c.Requests)
-	case c.Warmup < 0:
-		return fmt.Errorf("warmup %d: want 0 or more", c.Warmup)
+	case c.Requests < 1 || c.Requests > MaxSamples(1):
+		return fmt.Errorf("requests %d: want at least 1 and %s", c.Requests, SampleLimit(1))
+	case c.Warmup < 0 || c.Warmup > MaxSamples(1):
+		return fmt.Errorf("warmup %d: want 0 to %d", c.Warmup, MaxSamples(1))
 	case c.MessageSize < 0 || c.MessageSize > maxStreamMessage:
 		return fmt.Errorf("message size %d: want 1..%d bytes", c.MessageSize, maxStreamMessage)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/netutil"
 )
 
 // MaxServedSize is the largest body the server sends (1 GiB); larger sizes
@@ -39,7 +41,12 @@ type Stats struct {
 // Server is an http.Handler answering with bodies of exactly the size asked
 // for. Serve it with Server.Serve to have new connections counted.
 type Server struct {
-	delay    time.Duration
+	delay time.Duration
+	// maxConns and idle bound what clients can hold: connections open at
+	// once, and how long a kept-alive connection may idle or a response
+	// write may stall.
+	maxConns int
+	idle     time.Duration
 	requests atomic.Int64
 	conns    atomic.Int64
 	mux      *http.ServeMux
@@ -56,9 +63,24 @@ func WithDelay(d time.Duration) ServerOption {
 	return func(s *Server) { s.delay = d }
 }
 
+// WithLimits sets how many connections Serve holds at once (more wait in
+// the listen backlog until one closes) and how long a kept-alive
+// connection may idle or one write of a response may stall before the
+// connection is closed (defaults DefaultMaxConns, DefaultIdleTimeout).
+func WithLimits(maxConns int, idle time.Duration) ServerOption {
+	return func(s *Server) { s.maxConns, s.idle = maxConns, idle }
+}
+
+// Defaults of WithLimits: a connection costs the server some 20 KiB
+// (buffers and its goroutine), so 1,024 of them stay within 20 MiB.
+const (
+	DefaultMaxConns    = 1024
+	DefaultIdleTimeout = 30 * time.Second
+)
+
 // NewServer returns a sized-response server.
 func NewServer(opts ...ServerOption) *Server {
-	s := &Server{}
+	s := &Server{maxConns: DefaultMaxConns, idle: DefaultIdleTimeout}
 	for _, o := range opts {
 		o(s)
 	}
@@ -100,7 +122,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Handler:           s,
 		ConnState:         s.ConnState,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       s.idle,
 	}
+	ln = netutil.LimitListener(ln, s.maxConns)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -155,8 +179,17 @@ func (s *Server) sized(w http.ResponseWriter, r *http.Request, spec string) {
 	h["Content-Type"] = octetStream
 	h["Content-Length"] = []string{strconv.FormatInt(n, 10)}
 	w.WriteHeader(http.StatusOK)
+	// A client that stops reading would hold the handler forever: every
+	// chunk must go out within the idle timeout. The deadline is cleared
+	// after, for the next request on a kept-alive connection.
+	rc := http.NewResponseController(w)
+	defer func() {
+		rc.Flush()
+		rc.SetWriteDeadline(time.Time{})
+	}()
 	for n > 0 && r.Method != http.MethodHead {
 		k := min(n, int64(len(chunk)))
+		rc.SetWriteDeadline(time.Now().Add(s.idle))
 		if _, err := w.Write(chunk[:k]); err != nil {
 			return
 		}

@@ -78,8 +78,8 @@ func (c StreamConfig) Validate() error {
 		return errors.New("no target")
 	case c.Duration <= 0:
 		return fmt.Errorf("duration %v: want a positive duration", c.Duration)
-	case c.Parallel < 1:
-		return fmt.Errorf("parallel %d: want at least 1 connection", c.Parallel)
+	case c.Parallel < 1 || c.Parallel > MaxStreamParallel:
+		return fmt.Errorf("parallel %d: want 1 to %d connections", c.Parallel, MaxStreamParallel)
 	case c.Omit < 0:
 		return fmt.Errorf("omit %v: want zero or a positive duration", c.Omit)
 	case c.WriteSize < 0 || c.WriteSize > maxStreamMessage:

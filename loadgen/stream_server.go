@@ -42,6 +42,11 @@ type StreamServer struct {
 	readSize int
 	cgroup   string // whose cpu.stat the cpu mode reports; "" = none
 
+	// maxConns and idle bound what clients can hold: connections open at
+	// once, and how long one may stall a read or a write.
+	maxConns int
+	idle     time.Duration
+
 	mu       sync.Mutex
 	total    StreamStats
 	sessions map[uint64]*StreamStats
@@ -64,12 +69,32 @@ func WithStreamReadSize(n int) StreamOption { return func(s *StreamServer) { s.r
 // to clients (default its own, cpu.OwnCgroup; "" for none).
 func WithStreamCgroup(dir string) StreamOption { return func(s *StreamServer) { s.cgroup = dir } }
 
+// WithStreamLimits sets how many connections the server holds at once
+// (more are closed at once) and how long a connection may go without
+// progress in a read or a write before it is closed (defaults
+// DefaultStreamMaxConns, DefaultStreamIdleTimeout).
+func WithStreamLimits(maxConns int, idle time.Duration) StreamOption {
+	return func(s *StreamServer) { s.maxConns, s.idle = maxConns, idle }
+}
+
+// Defaults of WithStreamLimits. Each connection holds at most a read
+// buffer (128 KiB) of its own, so 512 connections bound the server's
+// buffers to 64 MiB; larger messages and writes come from one shared,
+// read-only payload.
+const (
+	DefaultStreamMaxConns    = 512
+	DefaultStreamIdleTimeout = time.Minute
+)
+
 // maxSessions bounds the per-session counters a long-lived server keeps.
 const maxSessions = 4096
 
 // NewStreamServer returns a server; run it with Serve.
 func NewStreamServer(opts ...StreamOption) *StreamServer {
-	s := &StreamServer{readSize: 128 << 10, sessions: map[uint64]*StreamStats{}, conns: map[net.Conn]struct{}{}}
+	s := &StreamServer{
+		readSize: 128 << 10, maxConns: DefaultStreamMaxConns, idle: DefaultStreamIdleTimeout,
+		sessions: map[uint64]*StreamStats{}, conns: map[net.Conn]struct{}{},
+	}
 	s.cgroup, _ = cpu.OwnCgroup()
 	for _, o := range opts {
 		o(s)
@@ -125,12 +150,13 @@ func (s *StreamServer) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // track adds or removes an open connection so shutdown can close it; it
-// refuses a connection accepted after shutdown began.
+// refuses a connection accepted after shutdown began or beyond the
+// connection limit.
 func (s *StreamServer) track(c net.Conn, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
-		if s.closing {
+		if s.closing || len(s.conns) >= s.maxConns {
 			return false
 		}
 		s.conns[c] = struct{}{}
@@ -150,6 +176,7 @@ func (s *StreamServer) handle(c net.Conn) {
 		return
 	}
 	c.SetReadDeadline(time.Time{})
+	c.SetWriteDeadline(time.Now().Add(s.idle))
 	switch h.Mode {
 	case modeQuery:
 		json.NewEncoder(c).Encode(s.session(h.Session))
@@ -182,6 +209,7 @@ func (s *StreamServer) sink(c net.Conn) StreamStats {
 	buf := make([]byte, s.readSize)
 	var n int64
 	for {
+		c.SetReadDeadline(time.Now().Add(s.idle))
 		k, err := c.Read(buf)
 		n += int64(k)
 		if err != nil {
@@ -205,12 +233,10 @@ func (s *StreamServer) source(c net.Conn, size int) StreamStats {
 			}
 		}
 	}()
-	buf := make([]byte, size)
-	for i := range buf {
-		buf[i] = byte(i)
-	}
+	buf := streamPayload()[:size]
 	var n int64
 	for !stop.Load() {
+		c.SetWriteDeadline(time.Now().Add(s.idle))
 		k, err := c.Write(buf)
 		n += int64(k)
 		if err != nil {
@@ -225,19 +251,23 @@ func (s *StreamServer) source(c net.Conn, size int) StreamStats {
 }
 
 // roundTrips answers each size-byte message with one of the same size after
-// the injected delay; crr answers once.
+// the injected delay; crr answers once. A message is read in pieces of at
+// most 64 KiB and answered from the shared payload, so a header asking for
+// 16 MiB messages costs the server no 16 MiB of its own.
 func (s *StreamServer) roundTrips(c net.Conn, size int, once bool) StreamStats {
-	buf := make([]byte, size)
+	buf := make([]byte, min(size, 64<<10))
 	var st StreamStats
 	for {
-		if _, err := io.ReadFull(c, buf); err != nil {
+		c.SetReadDeadline(time.Now().Add(s.idle))
+		if err := discardFull(c, buf, size); err != nil {
 			break
 		}
 		st.BytesReceived += int64(size)
 		if s.delay > 0 {
 			waitUntil(time.Now().Add(s.delay))
 		}
-		k, err := c.Write(buf)
+		c.SetWriteDeadline(time.Now().Add(s.idle))
+		k, err := c.Write(streamPayload()[:size])
 		st.BytesSent += int64(k)
 		if err != nil {
 			break
@@ -249,6 +279,28 @@ func (s *StreamServer) roundTrips(c net.Conn, size int, once bool) StreamStats {
 	}
 	return st
 }
+
+// discardFull reads exactly n bytes from r through buf.
+func discardFull(r io.Reader, buf []byte, n int) error {
+	for n > 0 {
+		k, err := io.ReadFull(r, buf[:min(n, len(buf))])
+		n -= k
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamPayload is what the server sends: one read-only buffer of the
+// largest message, shared by every connection.
+var streamPayload = sync.OnceValue(func() []byte {
+	b := make([]byte, maxStreamMessage)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return b
+})
 
 func (s *StreamServer) record(id uint64, st StreamStats) {
 	s.mu.Lock()

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/meshbench/meshbench/internal/atomicfile"
 )
 
 // New returns an empty document stamped with this meshbench and this host.
@@ -43,24 +45,28 @@ func (d *Document) Write(w io.Writer) error {
 	return iw.Flush()
 }
 
-// WriteFile writes d to path ("-" is stdout).
+// WriteFile writes d to path ("-" is stdout) atomically: a reader, or a
+// process killed mid-write, sees the previous file or the whole new one.
 func (d *Document) WriteFile(path string) error {
 	if path == "-" || path == "" {
 		return d.Write(os.Stdout)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := d.Write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, d.Write)
 }
 
-// Read decodes a document and checks that it is one meshbench can read.
+// Read decodes a document and checks that it is one meshbench can read
+// and that nothing follows it.
 func Read(r io.Reader) (*Document, error) {
+	return read(r, true)
+}
+
+// ReadPrefix is Read of a stream the document only starts, such as a pod's
+// log, where the command's own lines on stderr follow the document.
+func ReadPrefix(r io.Reader) (*Document, error) {
+	return read(r, false)
+}
+
+func read(r io.Reader, whole bool) (*Document, error) {
 	var d Document
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&d); err != nil {
@@ -71,6 +77,15 @@ func Read(r io.Reader) (*Document, error) {
 	}
 	if d.SchemaVersion < 1 || d.SchemaVersion > SchemaVersion {
 		return nil, fmt.Errorf("results schema version %d is not supported (this meshbench reads 1..%d)", d.SchemaVersion, SchemaVersion)
+	}
+	// One document per file: a second one, or anything after it, means
+	// the file is not what the reader thinks (two runs concatenated, a
+	// write that went wrong).
+	if _, err := dec.Token(); whole && err != io.EOF {
+		return nil, fmt.Errorf("not one meshbench results document: there is data after the document's end (at byte %d); give each document as a file of its own", dec.InputOffset())
+	}
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid results document: %w", err)
 	}
 	return &d, nil
 }

@@ -1,17 +1,22 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
+	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/meshes"
 	"github.com/meshbench/meshbench/policies"
+	"github.com/meshbench/meshbench/results"
 )
 
 // Config is one study.
@@ -48,6 +53,10 @@ type Config struct {
 	// Progress, when set (a terminal), shows a bar with the step measured
 	// and the ETA of the study; Log's lines then print above it.
 	Progress io.Writer
+	// Checkpoint, when set, is given the document after every measured
+	// step, to write it where a run killed later (SIGKILL, a lost node)
+	// leaves every completed step; an error stops the run.
+	Checkpoint func(*results.Document) error
 
 	// omit drops objects from every step: a test leaves out the allowing
 	// policy to prove that the others do not admit the client.
@@ -81,14 +90,25 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("--placement %q: want same-node or cross-node", c.Placement)
 	}
-	if c.Load.Requests <= 0 {
-		return fmt.Errorf("--requests %d: want a positive number of requests per size and arm", c.Load.Requests)
-	}
-	if c.Load.Rate <= 0 {
-		return fmt.Errorf("--rate %v: want a positive number of requests per second, e.g. 100", c.Load.Rate)
-	}
 	if len(c.Load.Sizes) == 0 {
 		return fmt.Errorf("--sizes: want at least one size, e.g. .5k,1k,10k")
+	}
+	if err := c.Load.validate(c.cells()); err != nil {
+		return err
+	}
+	if strings.ContainsFunc(c.Image, unicode.IsSpace) {
+		return fmt.Errorf("--image %q: want an image reference the cluster can pull, e.g. %s", c.Image, cluster.DefaultImage)
+	}
+	if c.Namespace != "" {
+		if errs := validation.IsDNS1123Label(c.Namespace); len(errs) > 0 {
+			return fmt.Errorf("--namespace %q: want a namespace name: 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit", c.Namespace)
+		}
+	}
+	if c.PodTimeout < 0 {
+		return fmt.Errorf("--pod-timeout %s: want a positive duration, e.g. 3m", c.PodTimeout)
+	}
+	if n := c.Measures.RTTRequests; c.Measures.RTT && n > loadgen.MaxSamples(c.cells()) {
+		return fmt.Errorf("--rtt-requests %d: want a number of round trips per mode and arm %s", n, loadgen.SampleLimit(c.cells()))
 	}
 	if c.Plan.Shape == policies.ShapeIPBlock {
 		// Each step's client is a new pod with a new address, unknown when
@@ -99,6 +119,41 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--enforce-timeout %s: want a positive duration, e.g. 60s", c.EnforceTimeout)
 	}
 	return nil
+}
+
+// validate checks the load settings with the rules and messages of
+// meshbench load, which runs them in the client pod; the samples of every
+// step come back to this process, so the counts must also fit here.
+func (l Load) validate(cells int) error {
+	lc := loadgen.Config{
+		Targets: []loadgen.Target{
+			{Name: results.ArmTarget, URL: "http://target.invalid"},
+			{Name: results.ArmControl, URL: "http://control.invalid"},
+		},
+		Requests: l.Requests, Rate: l.Rate, Warmup: l.Warmup, Rounds: l.Rounds,
+		Timeout: l.Timeout, KeepAlive: l.KeepAlive,
+	}
+	var err error
+	if lc.Sizes, err = loadgen.ParseSizes(l.Sizes); err != nil && len(l.Sizes) > 0 {
+		return fmt.Errorf("--sizes %q: %v", strings.Join(l.Sizes, ","), err)
+	}
+	if err := lc.ValidateFlags(); err != nil {
+		var ce *loadgen.ConfigError
+		if errors.As(err, &ce) {
+			return errors.New(ce.FlagMessage())
+		}
+		return err
+	}
+	if l.Requests > loadgen.MaxSamples(cells) {
+		return fmt.Errorf("--requests %d: want a number of requests per size and arm %s", l.Requests, loadgen.SampleLimit(cells))
+	}
+	return nil
+}
+
+// cells is the most measurement cells of one kind the run's document
+// holds: every configuration, step, size and arm.
+func (c *Config) cells() int {
+	return max(len(c.Meshes), 1) * max(len(c.Plan.Steps), 1) * max(len(c.Load.Sizes), 1) * 2
 }
 
 // clientArgs are the arguments of `meshbench load` in the client pod.

@@ -80,7 +80,7 @@ func parseClientOutput(logs []byte) (*results.Document, error) {
 	} else {
 		return nil, fmt.Errorf("no results document in its output: %s", lastLines(logs, 5))
 	}
-	return results.Read(bytes.NewReader(logs[i:]))
+	return results.ReadPrefix(bytes.NewReader(logs[i:]))
 }
 
 // lastLines returns the last n lines of b, for error messages.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/meshbench/meshbench/loadgen"
 )
 
 // Measurement names for --measure.
@@ -65,12 +67,12 @@ func (m Measures) Validate() error {
 		return fmt.Errorf("--measure: want latency, throughput or rtt (cpu is sampled during throughput and rtt), e.g. latency,throughput,rtt,cpu")
 	case m.CPU && !m.Throughput && !m.RTT:
 		return fmt.Errorf("--measure cpu: CPU is sampled during the throughput and rtt measurements; add one of them, e.g. throughput,cpu")
-	case m.Throughput && (len(m.Streams) == 0 || slices.ContainsFunc(m.Streams, func(n int) bool { return n < 1 })):
-		return fmt.Errorf("--streams %v: want comma-separated connection counts of at least 1, e.g. 1,4", m.Streams)
-	case m.Throughput && m.StreamDuration <= 0:
-		return fmt.Errorf("--stream-duration %v: want a positive duration, e.g. 5s", m.StreamDuration)
-	case m.Throughput && m.StreamOmit < 0:
-		return fmt.Errorf("--stream-omit %v: want zero or a positive duration, e.g. 1s", m.StreamOmit)
+	case m.Throughput && (len(m.Streams) == 0 || slices.ContainsFunc(m.Streams, func(n int) bool { return n < 1 || n > loadgen.MaxStreamParallel })):
+		return fmt.Errorf("--streams %v: want comma-separated connection counts of 1 to %d, e.g. 1,4", m.Streams, loadgen.MaxStreamParallel)
+	case m.Throughput && (m.StreamDuration <= 0 || m.StreamDuration > loadgen.MaxStreamDuration):
+		return fmt.Errorf("--stream-duration %v: want a positive duration of at most %v, e.g. 5s", m.StreamDuration, loadgen.MaxStreamDuration)
+	case m.Throughput && (m.StreamOmit < 0 || m.StreamOmit > loadgen.MaxStreamDuration):
+		return fmt.Errorf("--stream-omit %v: want zero or a positive duration of at most %v, e.g. 1s", m.StreamOmit, loadgen.MaxStreamDuration)
 	case m.RTT && m.RTTRequests < 1:
 		return fmt.Errorf("--rtt-requests %d: want a number of round trips of at least 1, e.g. 2000", m.RTTRequests)
 	}

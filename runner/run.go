@@ -197,7 +197,9 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 				cells[j].Enforcement = enf
 			}
 		}
-		r.doc.Cells = append(r.doc.Cells, cells...)
+		if err := r.record(cells); err != nil {
+			return err
+		}
 	}
 	// The mesh's policies go before the next mesh is measured.
 	if len(prev) > 0 {

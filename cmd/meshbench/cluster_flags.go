@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"k8s.io/klog/v2"
 
@@ -35,8 +37,12 @@ func newClusterFlags(fs *pflag.FlagSet) *clusterFlags {
 	return &clusterFlags{cfg: cf}
 }
 
-// client connects; failing to load a kubeconfig is bad input (exit 2).
+// client connects; no cluster configured or failing to load a kubeconfig
+// is bad input (exit 2).
 func (f *clusterFlags) client() (*cluster.Client, error) {
+	if err := f.configured(); err != nil {
+		return nil, err
+	}
 	rc, err := f.cfg.ToRESTConfig()
 	if err != nil {
 		return nil, usagef("no cluster to talk to: %v (set --kubeconfig or KUBECONFIG, or start the lab: meshbench lab up)", err)
@@ -57,4 +63,30 @@ func (f *clusterFlags) namespace(fs *pflag.FlagSet) string {
 		return *f.cfg.Namespace
 	}
 	return ""
+}
+
+// configured refuses to go on when nothing names a cluster: no kubeconfig
+// file with a cluster, no --server, not inside a pod. client-go would then
+// fall back to http://localhost:8080 and the user would read "cannot reach
+// the cluster" about a cluster they never meant.
+func (f *clusterFlags) configured() error {
+	if f.cfg.APIServer != nil && *f.cfg.APIServer != "" {
+		return nil
+	}
+	if os.Getenv("KUBERNETES_SERVICE_HOST") != "" && os.Getenv("KUBERNETES_SERVICE_PORT") != "" {
+		return nil // in a pod: client-go uses the pod's service account
+	}
+	loader := f.cfg.ToRawKubeConfigLoader()
+	raw, err := loader.RawConfig()
+	if err != nil {
+		return usagef("no cluster to talk to: %v (set --kubeconfig or KUBECONFIG, or start the lab: meshbench lab up)", err)
+	}
+	if len(raw.Clusters) > 0 {
+		return nil
+	}
+	where := strings.Join(loader.ConfigAccess().GetLoadingPrecedence(), ", ")
+	if f.cfg.KubeConfig != nil && *f.cfg.KubeConfig != "" {
+		where = *f.cfg.KubeConfig
+	}
+	return usagef("no cluster configured: no kubeconfig with a cluster in %s; point at one with --kubeconfig FILE or KUBECONFIG=FILE (and --context NAME), or start the lab: sudo meshbench lab up, then export KUBECONFIG=$(meshbench lab kubeconfig)", where)
 }

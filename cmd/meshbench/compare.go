@@ -33,10 +33,11 @@ windows, so their differences include any drift between the runs.`,
 			if len(labels) > len(args) {
 				return usagef("--label: %d labels for %d files; want at most one per file, in file order", len(labels), len(args))
 			}
-			opts, format, err := f.options()
+			opts, format, err := f.options(cmd.Context())
 			if err != nil {
 				return err
 			}
+			defer f.discard()
 			docs, err := readResultsFiles(args)
 			if err != nil {
 				return err
@@ -50,6 +51,9 @@ windows, so their differences include any drift between the runs.`,
 				opts.Baseline = names[0]
 			}
 			r, err := analysis.BuildReport(sources, opts)
+			if err := interrupted(cmd.Context(), "compare"); err != nil {
+				return err
+			}
 			if err != nil {
 				return resultsTableError(err)
 			}

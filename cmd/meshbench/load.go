@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/meshbench/meshbench/analysis"
+	"github.com/meshbench/meshbench/internal/atomicfile"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/results"
 )
@@ -62,12 +63,6 @@ more than 5% short of --rate is marked behind.`,
 				Requests: requests, Rate: rate, Timeout: timeout, Warmup: warmup,
 				Rounds: rounds, KeepAlive: keepAlive,
 			}
-			if timeout <= 0 {
-				return usagef("--timeout %v: want a positive duration, e.g. 10s", timeout)
-			}
-			if rounds <= 0 {
-				return usagef("--rounds %d: want a positive number of rounds, e.g. 3", rounds)
-			}
 			specs := append(append([]string{}, targets...), args...)
 			if len(specs) == 0 {
 				return usagef("--target: no target; want --target [NAME=]URL, e.g. --target http://127.0.0.1:8080")
@@ -83,12 +78,15 @@ more than 5% short of --rate is marked behind.`,
 			if cfg.Sizes, err = loadgen.ParseSizes(sizes); err != nil {
 				return usagef("--sizes: %v", err)
 			}
-			if err := cfg.Validate(); err != nil {
+			if err := cfg.ValidateFlags(); err != nil {
 				var ce *loadgen.ConfigError
 				if errors.As(err, &ce) {
-					return usagef("--%s %s", ce.Field, ce.Msg)
+					return usagef("%s", ce.FlagMessage())
 				}
 				return usageErr(err)
+			}
+			if err := checkWaitReachable(waitReachable); err != nil {
+				return err
 			}
 			out, cleanup, err := openOutput(cmd, output)
 			if err != nil {
@@ -151,22 +149,24 @@ func defaultTargetName(i int) string {
 	return fmt.Sprintf("T%d", i+1)
 }
 
-// openOutput opens the results destination before the run, so a path that
-// cannot be written fails at once. cleanup(false) removes a file it created.
+// openOutput creates the results destination before the run, so a path
+// that cannot be written fails at once. The document goes to a temporary
+// file beside path that replaces it only on cleanup(true): a failed or
+// interrupted run leaves an existing file as it was.
 func openOutput(cmd *cobra.Command, path string) (io.Writer, func(keep bool) error, error) {
 	if path == "-" || path == "" {
 		return cmd.OutOrStdout(), func(bool) error { return nil }, nil
 	}
-	f, err := os.Create(path)
+	f, err := atomicfile.Create(path)
 	if err != nil {
-		return nil, nil, usagef("--output %q: %v", path, errors.Unwrap(err))
+		return nil, nil, usagef("--output %q: %v; want a file in a directory that exists and can be written, or - for standard output", path, errors.Unwrap(err))
 	}
 	return f, func(keep bool) error {
-		err := f.Close()
 		if !keep {
-			os.Remove(path)
+			f.Abort()
+			return nil
 		}
-		return err
+		return f.Commit()
 	}, nil
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"net/url"
 	"os"
 	"time"
 
@@ -27,14 +26,17 @@ func newProbeCmd() *cobra.Command {
 		Short: "Try a new HTTP connection to URL at an interval and print each outcome as a JSON line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if u, err := url.Parse(target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return usagef("--url %q: want an http URL, e.g. http://10.244.0.5:8080/healthz", target)
+			if err := loadgen.CheckURL(target); err != nil {
+				return usagef("--url %q: %v; want an http URL, e.g. http://10.244.0.5:8080/healthz", target, err)
 			}
 			if interval <= 0 {
 				return usagef("--interval %s: want a positive duration, e.g. 200ms", interval)
 			}
 			if timeout <= 0 {
 				return usagef("--timeout %s: want a positive duration, e.g. 500ms", timeout)
+			}
+			if count < 0 {
+				return usagef("--count %d: want 0 (until stopped) or a number of attempts, e.g. 10", count)
 			}
 			ctx := cmd.Context()
 			enc := json.NewEncoder(os.Stdout)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/meshbench/meshbench/analysis"
+	"github.com/meshbench/meshbench/internal/atomicfile"
 	"github.com/meshbench/meshbench/results"
 )
 
@@ -28,6 +30,17 @@ type resultsTableFlags struct {
 	plot       string
 	against    string
 	reference  string
+
+	// plotFile is created beside --plot when the flags are checked, so an
+	// unwritable path fails before any work; discard removes it.
+	plotFile *atomicfile.File
+}
+
+// discard removes what options opened and render did not use.
+func (f *resultsTableFlags) discard() {
+	if f.plotFile != nil {
+		f.plotFile.Abort()
+	}
 }
 
 func (f *resultsTableFlags) add(fs *pflag.FlagSet, baselineHelp string) {
@@ -62,16 +75,21 @@ func (f *resultsTableFlags) render(w io.Writer, r *analysis.Report, format analy
 	if err := analysis.RenderReport(w, r, format); err != nil {
 		return err
 	}
-	if f.plot != "" {
-		if err := analysis.Plot(figs, f.plot); err != nil {
-			return fmt.Errorf("--plot %s: %w", f.plot, err)
+	if f.plotFile != nil {
+		kind, _ := analysis.PlotFormat(f.plot)
+		if err := analysis.PlotTo(f.plotFile, figs, kind); err != nil {
+			return fmt.Errorf("--plot %q: %w", f.plot, err)
+		}
+		if err := f.plotFile.Commit(); err != nil {
+			return fmt.Errorf("--plot %q: %w", f.plot, err)
 		}
 	}
 	return nil
 }
 
-// options checks the flags and turns them into table options.
-func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, error) {
+// options checks the flags and turns them into table options; the
+// bootstrap stops when ctx is done (see interrupted).
+func (f *resultsTableFlags) options(ctx context.Context) (analysis.TableOptions, analysis.Format, error) {
 	var o analysis.TableOptions
 	format, ok := analysis.ParseFormat(f.output)
 	if !ok {
@@ -81,8 +99,8 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	if !ok {
 		return o, "", usagef("--statistic %q: want median or mean", f.statistic)
 	}
-	if f.resamples < 100 {
-		return o, "", usagef("--resamples %d: want at least 100, e.g. 2000", f.resamples)
+	if f.resamples < 100 || f.resamples > analysis.MaxResamples {
+		return o, "", usagef("--resamples %d: want 100 to %d resamples per interval, e.g. 2000 (every cell keeps its resamples in memory)", f.resamples, analysis.MaxResamples)
 	}
 	if !(f.confidence > 0 && f.confidence < 1) {
 		return o, "", usagef("--confidence %v: want a level between 0 and 1, e.g. 0.95", f.confidence)
@@ -99,9 +117,16 @@ func (f *resultsTableFlags) options() (analysis.TableOptions, analysis.Format, e
 	if _, err := analysis.LookupReference(f.reference); f.reference != "" && err != nil {
 		return o, "", usagef("--reference %s", err)
 	}
+	if f.plot != "" {
+		pf, err := atomicfile.Create(f.plot)
+		if err != nil {
+			return o, "", usagef("--plot %q: %v; want an image path in a directory that exists and can be written", f.plot, errors.Unwrap(err))
+		}
+		f.plotFile = pf
+	}
 	o = analysis.TableOptions{
 		Baseline: f.baseline, Statistic: stat, Arm: f.arm,
-		Compare: []analysis.Option{analysis.WithResamples(f.resamples), analysis.WithConfidence(f.confidence), analysis.WithSeed(f.seed)},
+		Compare: []analysis.Option{analysis.WithResamples(f.resamples), analysis.WithConfidence(f.confidence), analysis.WithSeed(f.seed), analysis.WithContext(ctx)},
 	}
 	return o, format, nil
 }
@@ -129,15 +154,19 @@ them.`,
 			if len(args) == 0 {
 				return usagef("report: want one or more results files, e.g. meshbench report results.json")
 			}
-			opts, format, err := f.options()
+			opts, format, err := f.options(cmd.Context())
 			if err != nil {
 				return err
 			}
+			defer f.discard()
 			docs, err := readResultsFiles(args)
 			if err != nil {
 				return err
 			}
 			r, err := analysis.BuildReport([]analysis.Source{{Docs: docs}}, opts)
+			if err := interrupted(cmd.Context(), "report"); err != nil {
+				return err
+			}
 			if err != nil {
 				return resultsTableError(err)
 			}
@@ -178,3 +207,12 @@ func resultsTableError(err error) error {
 }
 
 func reportOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// interrupted is the error of a command stopped by Ctrl-C or SIGTERM while
+// it computed: what it had computed is incomplete and not shown.
+func interrupted(ctx context.Context, what string) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s interrupted; nothing printed", what)
+	}
+	return nil
+}

@@ -22,12 +22,13 @@ nothing applied, with confidence intervals.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("meshbench {{.Version}}\n")
 	for _, f := range subcommands {
 		c := f()
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+		c.SetFlagErrorFunc(flagError)
 		root.AddCommand(c)
 	}
+	checkArgsAsUsage(root)
 	return root
 }

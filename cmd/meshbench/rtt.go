@@ -43,11 +43,11 @@ ping takes a path the application's traffic never takes.`,
 			if mode != loadgen.ModeRR && mode != loadgen.ModeCRR {
 				return usagef("--mode %q: want rr (round trips on one connection) or crr (a new connection per round trip)", mode)
 			}
-			if requests < 1 {
-				return usagef("--requests %d: want a number of round trips of at least 1", requests)
+			if requests < 1 || requests > loadgen.MaxSamples(1) {
+				return usagef("--requests %d: want a number of round trips of at least 1 and %s", requests, loadgen.SampleLimit(1))
 			}
-			if warmup < 0 {
-				return usagef("--warmup %d: want 0 or more round trips", warmup)
+			if warmup < 0 || warmup > loadgen.MaxSamples(1) {
+				return usagef("--warmup %d: want 0 to %d round trips", warmup, loadgen.MaxSamples(1))
 			}
 			n, err := loadgen.ParseSize(size)
 			if err != nil || n < 1 || n > 16<<20 {
@@ -57,6 +57,14 @@ ping takes a path the application's traffic never takes.`,
 			if cfg.Timeout, err = parseSeconds("--timeout", timeout, false); err != nil {
 				return err
 			}
+			if err := checkWaitReachable(waitReachable); err != nil {
+				return err
+			}
+			writeDoc, discard, err := openDocument(cmd, output)
+			if err != nil {
+				return err
+			}
+			defer discard()
 			if err := checkStreamTarget(cmd.Context(), "--target", target, waitReachable); err != nil {
 				return err
 			}
@@ -64,7 +72,7 @@ ping takes a path the application's traffic never takes.`,
 				return err
 			}
 			cfg.ServerCPU = cpuFlags.server()
-			out, report := outputs(cmd, output)
+			report := reportWriter(cmd, output)
 			cell, err := loadgen.RoundTrips(cmd.Context(), cfg)
 			if err != nil {
 				return err
@@ -77,10 +85,7 @@ ping takes a path the application's traffic never takes.`,
 			if cell.CPU != nil {
 				doc.Notes = append(doc.Notes, cell.CPU.Notes...)
 			}
-			if out != "" {
-				return doc.WriteFile(out)
-			}
-			return nil
+			return writeDoc(doc)
 		},
 	}
 	f := cmd.Flags()

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/meshbench/meshbench/analysis"
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/generators"
+	"github.com/meshbench/meshbench/internal/atomicfile"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/meshes"
 	"github.com/meshbench/meshbench/results"
@@ -98,24 +100,44 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err := cfg.Plan.Validate(); err != nil {
 				return usageErr(err)
 			}
+			cfg.Namespace = cf.namespace(cmd.Flags())
+			// The library takes a zero image and pod timeout for their
+			// defaults; typed on the command line they are mistakes.
+			if strings.TrimSpace(cfg.Image) == "" {
+				return usagef("--image %q: want an image reference the cluster can pull, e.g. %s", cfg.Image, cluster.DefaultImage)
+			}
+			if cfg.PodTimeout <= 0 {
+				return usagef("--pod-timeout %s: want a positive duration, e.g. 3m", cfg.PodTimeout)
+			}
 			if err := cfg.Validate(); err != nil {
 				return usageErr(err)
 			}
-			topts, format, err := table.options()
+			topts, format, err := table.options(cmd.Context())
 			if err != nil {
 				return err
+			}
+			defer table.discard()
+			if resultFile == "" {
+				resultFile = "meshbench-" + cfg.RunID + ".json"
+			}
+			// The document is written after every step (replacing the file
+			// atomically), so the path must be writable before the first.
+			probe, err := atomicfile.Create(resultFile)
+			if err != nil {
+				return usagef("--results %q: %v; want a file in a directory that exists and can be written", resultFile, errors.Unwrap(err))
+			}
+			probe.Abort()
+			cfg.Checkpoint = func(d *results.Document) error {
+				d.Command, d.Flags = os.Args, changedFlags(cmd)
+				return d.WriteFile(resultFile)
 			}
 			c, err := cf.client()
 			if err != nil {
 				return err
 			}
-			cfg.Namespace = cf.namespace(cmd.Flags())
 			cfg.Log = os.Stderr
 			if isTerminal(os.Stderr) {
 				cfg.Progress = os.Stderr
-			}
-			if resultFile == "" {
-				resultFile = "meshbench-" + cfg.RunID + ".json"
 			}
 			start := time.Now()
 			doc, runErr := runner.Run(cmd.Context(), c, cfg)
@@ -128,6 +150,9 @@ Ctrl-C or a failure removes everything the run created.`,
 				fmt.Fprintf(os.Stderr, "results in %s (%s)\n", resultFile, time.Since(start).Round(time.Second))
 				if runErr == nil {
 					rep, err := analysis.BuildReport([]analysis.Source{{Docs: []*results.Document{doc}}}, topts)
+					if err := interrupted(cmd.Context(), "run's report (the results are written: meshbench report "+resultFile+")"); err != nil {
+						return err
+					}
 					if err != nil {
 						return err
 					}
@@ -161,7 +186,7 @@ Ctrl-C or a failure removes everything the run created.`,
 	f.DurationVar(&cfg.PodTimeout, "pod-timeout", 3*time.Minute, "how long a pod may take to be ready")
 	f.BoolVar(&cfg.Keep, "keep", false, "leave the run's objects on the cluster at the end")
 	f.StringVar(&cfg.RunID, "run-id", "", "run id (label meshbench.io/run); default a random one")
-	f.StringVar(&resultFile, "results", "", "results document to write (default meshbench-<run id>.json)")
+	f.StringVar(&resultFile, "results", "", "results document, rewritten after every step so a killed run keeps the steps it measured (default meshbench-<run id>.json)")
 	table.add(f, `baseline step (default "0")`)
 	cf = newClusterFlags(f)
 	return cmd

@@ -55,6 +55,14 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			if cfg.Interval, err = parseSeconds("--interval", interval, false); err != nil {
 				return err
 			}
+			// Every interval is kept in the document (and CPU is sampled
+			// each second): iperf3's bounds keep them to 864,000 at most.
+			if cfg.Interval < loadgen.MinStreamInterval {
+				return usagef("--interval %q: want at least %v between reports (iperf3's minimum), e.g. 1s", interval, loadgen.MinStreamInterval)
+			}
+			if cfg.Duration > loadgen.MaxStreamDuration || cfg.Omit > loadgen.MaxStreamDuration {
+				return usagef("--duration %q, --omit %q: want at most %v each (iperf3's limit)", duration, omit, loadgen.MaxStreamDuration)
+			}
 			n, err := loadgen.ParseSize(writeSize)
 			if err != nil || n < 1 || n > 16<<20 {
 				return usagef("--write-size %q: want a size of 1 byte to 16Mi, e.g. 128Ki", writeSize)
@@ -65,9 +73,17 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				if parallels, err = parseCounts(streams); err != nil {
 					return err
 				}
-			} else if parallel < 1 {
-				return usagef("--parallel %d: want a number of connections of at least 1", parallel)
+			} else if parallel < 1 || parallel > loadgen.MaxStreamParallel {
+				return usagef("--parallel %d: want 1 to %d connections (more wait in queues instead of streaming)", parallel, loadgen.MaxStreamParallel)
 			}
+			if err := checkWaitReachable(waitReachable); err != nil {
+				return err
+			}
+			writeDoc, discard, err := openDocument(cmd, output)
+			if err != nil {
+				return err
+			}
+			defer discard()
 			if err := checkStreamTarget(cmd.Context(), "--target", target, waitReachable); err != nil {
 				return err
 			}
@@ -75,7 +91,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 			if err != nil {
 				return err
 			}
-			out, report := outputs(cmd, output)
+			report := reportWriter(cmd, output)
 			cfg.CPU, cfg.ServerCPU = cpuOpts, cpuFlags.server()
 			cfg.OnInterval = func(iv loadgen.StreamInterval) { loadgen.WriteStreamInterval(report, iv) }
 
@@ -91,6 +107,10 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				cell.Step = "0"
 				cell.SizeLabel = writeSize
 				loadgen.WriteStreamSummary(report, cell)
+				if w := loadgen.StreamShortfall(cell); w != "" {
+					fmt.Fprintln(report, "warning: "+w)
+					doc.Notes = append(doc.Notes, w)
+				}
 				fmt.Fprintln(report)
 				doc.Cells = append(doc.Cells, *cell)
 				if cell.CPU != nil {
@@ -98,10 +118,7 @@ rates in decimal ones (Gbits/sec = 10^9), as iperf3 prints them.`,
 				}
 			}
 			loadgen.WriteStreamSweep(report, doc.Cells)
-			if out != "" {
-				return doc.WriteFile(out)
-			}
-			return nil
+			return writeDoc(doc)
 		},
 	}
 	f := cmd.Flags()
@@ -140,13 +157,22 @@ func parseSeconds(flag, v string, zeroOK bool) (time.Duration, error) {
 	return d, nil
 }
 
+// checkWaitReachable refuses a negative --wait-reachable, which would
+// otherwise mean "do not wait" without saying so.
+func checkWaitReachable(d time.Duration) error {
+	if d < 0 {
+		return usagef("--wait-reachable %v: want 0 (no retry) or a positive duration, e.g. 60s", d)
+	}
+	return nil
+}
+
 // parseCounts reads --streams: positive connection counts.
 func parseCounts(v string) ([]int, error) {
 	var out []int
 	for _, s := range strings.Split(v, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return nil, usagef("--streams %q: want comma-separated connection counts of at least 1, e.g. 1,2,4,8", v)
+		if err != nil || n < 1 || n > loadgen.MaxStreamParallel {
+			return nil, usagef("--streams %q: want comma-separated connection counts of 1 to %d, e.g. 1,2,4,8", v, loadgen.MaxStreamParallel)
 		}
 		out = append(out, n)
 	}
@@ -179,13 +205,39 @@ func checkStreamTarget(ctx context.Context, flag, target string, wait time.Durat
 // waitReachableHelp is the help of --wait-reachable in stream and rtt.
 const waitReachableHelp = "retry reaching the target this long before it counts as unreachable (a new pod may not be admitted yet)"
 
-// outputs decides where the document and the human report go: the report
-// moves to stderr when the document takes stdout.
-func outputs(cmd *cobra.Command, output string) (string, io.Writer) {
+// reportWriter is where the human report goes: stderr when the document
+// (-o -) takes stdout.
+func reportWriter(cmd *cobra.Command, output string) io.Writer {
 	if output == "-" {
-		return output, cmd.ErrOrStderr()
+		return cmd.ErrOrStderr()
 	}
-	return output, cmd.OutOrStdout()
+	return cmd.OutOrStdout()
+}
+
+// openDocument creates the results destination of --output before
+// anything is measured, so a path that cannot be written fails first ("":
+// no document, "-": standard output). write puts the document in place;
+// discard, safe to defer, leaves an existing file as it was if write was
+// not called or failed.
+func openDocument(cmd *cobra.Command, path string) (write func(*results.Document) error, discard func(), err error) {
+	if path == "" {
+		return func(*results.Document) error { return nil }, func() {}, nil
+	}
+	w, done, err := openOutput(cmd, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	write = func(d *results.Document) error {
+		if err := d.Write(w); err != nil {
+			done(false)
+			return fmt.Errorf("writing results to %s: %w", path, err)
+		}
+		if err := done(true); err != nil {
+			return fmt.Errorf("writing results to %s: %w", path, err)
+		}
+		return nil
+	}
+	return write, func() { done(false) }, nil
 }
 
 // flagValues records the effective settings of a run, by flag name.

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// A count a user gives sizes the memory that keeps its samples: a count the
+// machine cannot hold is bad input that says the limit, not a crash.
+func TestCountsBeyondMemoryAreBadInput(t *testing.T) {
+	url := testServer(t)
+	addr := testStreamServer(t)
+	for name, c := range map[string]struct {
+		args []string
+		flag string
+	}{
+		"load requests 1e12":     {[]string{"load", "--target", url, "--sizes", "1k", "--requests", "1000000000000"}, "--requests"},
+		"load requests int64max": {[]string{"load", "--target", url, "--sizes", "1k", "--requests", "9223372036854775807"}, "--requests"},
+		"load warmup int64max":   {[]string{"load", "--target", url, "--sizes", "1k", "--requests", "5", "--warmup", "9223372036854775807"}, "--warmup"},
+		"rtt requests 1e12":      {[]string{"rtt", "--target", addr, "--requests", "1000000000000"}, "--requests"},
+		"rtt requests int64max":  {[]string{"rtt", "--target", addr, "--requests", "9223372036854775807"}, "--requests"},
+		"rtt warmup int64max":    {[]string{"rtt", "--target", addr, "--warmup", "9223372036854775807"}, "--warmup"},
+	} {
+		code, stderr := run(t, c.args...)
+		line := strings.TrimSpace(stderr)
+		if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, c.flag) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and one line naming %s", name, code, stderr, c.flag)
+		}
+		if c.flag == "--requests" && !strings.Contains(line, "at most") {
+			t.Errorf("%s: %q does not say the limit", name, line)
+		}
+	}
+}
+
+// More streams than one machine carries are refused, with the limit.
+func TestStreamParallelBeyondTheLimitIsBadInput(t *testing.T) {
+	addr := testStreamServer(t)
+	for _, args := range [][]string{
+		{"stream", "--target", addr, "--parallel", "2000"},
+		{"stream", "--target", addr, "--streams", "1,2000"},
+		{"run", "--kubeconfig", "/dev/null", "--measure", "throughput", "--streams", "1,2000"},
+	} {
+		code, stderr := run(t, args...)
+		line := strings.TrimSpace(stderr)
+		if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, "128") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line saying the limit 128", args, code, stderr)
+		}
+	}
+}
+
+// Durations and counts that would mean something other than what was typed,
+// or grow a document without bound, are bad input.
+func TestOutOfRangeTimesAreBadInput(t *testing.T) {
+	addr := testStreamServer(t)
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"stream", "--target", addr, "--interval", "1us"}, "--interval"},
+		{[]string{"stream", "--target", addr, "--duration", "1000000"}, "--duration"},
+		{[]string{"stream", "--target", addr, "--wait-reachable", "-5s"}, "--wait-reachable"},
+		{[]string{"rtt", "--target", addr, "--wait-reachable", "-5s"}, "--wait-reachable"},
+		{[]string{"load", "--target", testServer(t), "--wait-reachable", "-5s"}, "--wait-reachable"},
+		{[]string{"probe", "--url", "http://127.0.0.1:1/", "--count", "-1"}, "--count"},
+	} {
+		code, stderr := run(t, c.args...)
+		line := strings.TrimSpace(stderr)
+		if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, c.flag) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line naming %s", c.args, code, stderr, c.flag)
+		}
+	}
+}
+
+func TestRunStreamDurationBeyondADayIsBadInput(t *testing.T) {
+	code, stderr := run(t, "run", "--kubeconfig", unreachableKubeconfig(t), "--measure", "throughput", "--stream-duration", "1000h")
+	if line := strings.TrimSpace(stderr); code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, "--stream-duration") {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming --stream-duration", code, stderr)
+	}
+}
