@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -33,10 +34,17 @@ func (c *Client) WaitReadyPod(ctx context.Context, ns, sel string, timeout time.
 				found = p
 				return true, nil
 			}
+			if err := imageProblem(p); err != nil {
+				return false, err
+			}
 			last = describeWait(p)
 		}
 		return false, nil
 	})
+	var ie *ImageError
+	if errors.As(err, &ie) {
+		return nil, err
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -58,8 +66,15 @@ func (c *Client) WaitPodDone(ctx context.Context, ns, name string, timeout time.
 		if err != nil {
 			return false, nil
 		}
+		if err := imageProblem(p); err != nil {
+			return false, err
+		}
 		return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed, nil
 	})
+	var ie *ImageError
+	if errors.As(err, &ie) {
+		return nil, err
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

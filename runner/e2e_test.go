@@ -170,6 +170,26 @@ func TestEnforcementFailsWithoutTheAllowingPolicy(t *testing.T) {
 	assertNothingLeft(t, c, cfg.RunID)
 }
 
+// A pod whose image cannot be had fails the run at once with the reason and
+// how to pass an image, instead of waiting out the pod timeout; the run's
+// objects go.
+func TestUnpullableImageFailsTheRunAtOnce(t *testing.T) {
+	c := labClient(t)
+	cfg := smallConfig(t, 0)
+	cfg.Image = "registry.invalid/no-such-image:1"
+	cfg.PodTimeout = 3 * time.Minute
+	start := time.Now()
+	_, err := Run(context.Background(), c, cfg)
+	var ie *cluster.ImageError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "--image") {
+		t.Fatalf("run with an image that does not exist: %v, want an image error saying to pass --image", err)
+	}
+	if took := time.Since(start); took > time.Minute {
+		t.Errorf("the run failed after %s; want it at once, not at the %s pod timeout", took, cfg.PodTimeout)
+	}
+	assertNothingLeft(t, c, cfg.RunID)
+}
+
 func TestCancelMidStepRemovesEverything(t *testing.T) {
 	c := labClient(t)
 	cfg := smallConfig(t, 0, 20)
