@@ -2,12 +2,12 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 )
@@ -22,12 +22,14 @@ func (c *Client) WaitReadyPod(ctx context.Context, ns, sel string, timeout time.
 	}
 	var found *corev1.Pod
 	var last string
+	var lost apiserverLoss
 	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		pods, err := c.Kube.CoreV1().Pods(ns).List(ctx, opts)
 		if err != nil {
 			last = err.Error()
-			return false, nil
+			return false, lost.failed(err)
 		}
+		lost.answered()
 		for i := range pods.Items {
 			p := &pods.Items[i]
 			if p.DeletionTimestamp == nil && p.Status.PodIP != "" && podReady(p) {
@@ -41,8 +43,7 @@ func (c *Client) WaitReadyPod(ctx context.Context, ns, sel string, timeout time.
 		}
 		return false, nil
 	})
-	var ie *ImageError
-	if errors.As(err, &ie) {
+	if stopped(err) {
 		return nil, err
 	}
 	if err != nil {
@@ -60,19 +61,23 @@ func (c *Client) WaitReadyPod(ctx context.Context, ns, sel string, timeout time.
 // WaitPodDone waits until pod name has Succeeded or Failed and returns it.
 func (c *Client) WaitPodDone(ctx context.Context, ns, name string, timeout time.Duration) (*corev1.Pod, error) {
 	var p *corev1.Pod
+	var lost apiserverLoss
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		var err error
-		p, err = c.Kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, nil
+		got, err := c.Kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, &PodGoneError{Namespace: ns, Name: name}
 		}
+		if err != nil {
+			return false, lost.failed(err)
+		}
+		lost.answered()
+		p = got
 		if err := imageProblem(p); err != nil {
 			return false, err
 		}
 		return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed, nil
 	})
-	var ie *ImageError
-	if errors.As(err, &ie) {
+	if stopped(err) {
 		return nil, err
 	}
 	if err != nil {

@@ -6,42 +6,90 @@ import (
 	"syscall"
 )
 
-// KillAgent SIGKILLs the node agent of the named node, as a crash would: its
-// pods' processes and networks stay. StartAgent starts it again; the agent
-// then takes its pods over (see lab/node's recovery). For tests and for
-// trying a node agent's recovery by hand.
-func (lab *Lab) KillAgent(ctx context.Context, node string) error {
-	killed := 0
+// Component names, for Signal, Kill and StartComponent.
+const (
+	ComponentEtcd       = etcdName
+	ComponentAPIServer  = apiserverName
+	ComponentNodeAgent  = agentName
+	ComponentKubeProxy  = proxyName
+	ComponentKubeRouter = routerName
+)
+
+// Signal sends sig to the lab's running component name, of the named node
+// (empty for the control plane): SIGSTOP and SIGCONT pause and resume it.
+// For fault tests and for trying the lab's recovery by hand.
+func (lab *Lab) Signal(name, node string, sig syscall.Signal) ([]int, error) {
+	var pids []int
 	for _, p := range findProcesses(lab.l) {
-		if p.name != agentName || p.node != node {
+		if p.name != name || p.node != node {
 			continue
 		}
-		if err := syscall.Kill(p.pid, syscall.SIGKILL); err != nil {
-			return fmt.Errorf("node %s agent (pid %d): %w", node, p.pid, err)
+		if err := syscall.Kill(p.pid, sig); err != nil {
+			return pids, fmt.Errorf("%s (pid %d): %w", component{name: name, node: node}.id(), p.pid, err)
 		}
-		if err := stopProcess(ctx, p.pid, 0); err != nil {
+		pids = append(pids, p.pid)
+	}
+	if len(pids) == 0 {
+		return nil, fmt.Errorf("%s is not running", component{name: name, node: node}.id())
+	}
+	return pids, nil
+}
+
+// Kill SIGKILLs the component, as a crash would, and waits until it is
+// gone. A node agent's pods keep their processes and networks.
+func (lab *Lab) Kill(ctx context.Context, name, node string) error {
+	pids, err := lab.Signal(name, node, syscall.SIGKILL)
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		if err := stopProcess(ctx, pid, 0); err != nil {
 			return err
 		}
-		killed++
-	}
-	if killed == 0 {
-		return fmt.Errorf("node %s has no running agent", node)
 	}
 	return nil
 }
 
-// StartAgent starts the node agent of the named node as up does.
-func (lab *Lab) StartAgent(node string) error {
+// StartComponent starts the component of the named node (empty for the
+// control plane) as up does.
+func (lab *Lab) StartComponent(name, node string) error {
+	if node == "" {
+		c, ok := controlPlane(lab.l, lab.opts)[name]
+		if !ok {
+			return fmt.Errorf("%q is not a control-plane component", name)
+		}
+		_, err := startDetached(lab.l, c)
+		return err
+	}
 	for _, n := range lab.nodes {
 		if n.Name == node {
-			_, err := startDetached(lab.l, nodeComponents(lab.l, lab.opts, n)[agentName])
+			c, ok := nodeComponents(lab.l, lab.opts, n)[name]
+			if !ok {
+				return fmt.Errorf("%q is not a node component", name)
+			}
+			_, err := startDetached(lab.l, c)
 			return err
 		}
 	}
 	return fmt.Errorf("node %q is not one of the lab's", node)
 }
 
+// KillAgent and StartAgent crash and restart the named node's agent.
+func (lab *Lab) KillAgent(ctx context.Context, node string) error {
+	return lab.Kill(ctx, agentName, node)
+}
+
+func (lab *Lab) StartAgent(node string) error { return lab.StartComponent(agentName, node) }
+
 // AgentLog is the path of the named node's agent log.
 func (lab *Lab) AgentLog(node string) string {
 	return lab.l.log(component{name: agentName, node: node}.id())
+}
+
+// WaitReady waits until every component of the lab is healthy again (after
+// a fault test restarted one).
+func (lab *Lab) WaitReady(ctx context.Context) error {
+	return newWatcher(lab.l).until(ctx, "the lab healthy", func(ctx context.Context) error {
+		return checkReady(ctx, lab.l, lab.nodes)
+	})
 }
