@@ -218,9 +218,10 @@ func cpuNotes(sources []Source, rows []RowID) []string {
 	var order []string
 	for si, src := range sources {
 		for _, d := range src.Docs {
+			config := d.ConfigLabeler()
 			for i := range d.Cells {
 				c := &d.Cells[i]
-				if !shown[rowKey{si, c.MeshLabel(), c.Step, c.Arm}] {
+				if !shown[rowKey{si, config(c), c.Step, c.Arm}] {
 					continue
 				}
 				for _, f := range cpuFigures(c) {

@@ -73,12 +73,13 @@ func group(sources []Source, arm string) (*grouping, error) {
 	for si, src := range sources {
 		for _, d := range src.Docs {
 			g.addLoad(d.Load)
+			config := d.ConfigLabeler()
 			for i := range d.Cells {
 				c := &d.Cells[i]
 				if c.Latency == nil {
 					continue
 				}
-				k := cellKey{rowKey{si, c.MeshLabel(), c.Step, c.Arm}, c.Size}
+				k := cellKey{rowKey{si, config(c), c.Step, c.Arm}, c.Size}
 				order.see(k.rowKey)
 				arms[c.Arm] = true
 				if _, ok := sizes[c.Size]; !ok {

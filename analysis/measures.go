@@ -38,12 +38,13 @@ func measureRows(sources []Source, arm string, keep func(*results.Cell) bool) (r
 	var all []keyedCell
 	for si, src := range sources {
 		for _, d := range src.Docs {
+			config := d.ConfigLabeler()
 			for i := range d.Cells {
 				c := &d.Cells[i]
 				if !keep(c) {
 					continue
 				}
-				k := rowKey{si, c.MeshLabel(), c.Step, c.Arm}
+				k := rowKey{si, config(c), c.Step, c.Arm}
 				order.see(k)
 				arms[c.Arm] = true
 				all = append(all, keyedCell{k, c})

@@ -18,11 +18,15 @@
 // Shapes (the form of the decoys; default first):
 //
 // networkpolicy
-//   - ports: decoy i admits the client on TCP port 10000+i (skipping the server
-//     port); the allow admits the client on the server port. Romana's "allow
-//     traffic for a given protocol and port".
 //   - peers: decoy i admits pods labelled meshbench.io/decoy=<i> on the server
-//     port; no pod carries that label.
+//     port; no pod carries that label. The Romana method: its decoys "did not
+//     match the packet", so no part of a decoy's rule matches the benchmark's
+//     traffic. The default.
+//   - ports: decoy i admits the client on TCP port 10000+i (skipping the server
+//     port); the allow admits the client on the server port. A stress case:
+//     every decoy matches the client's address and fails only on the port, so
+//     an iptables engine does more work per decoy (on the lab's kube-router
+//     about 14 times the peers shape's cost per policy).
 //   - ipblock: decoy i admits 198.18.x.y/32 (RFC 2544's benchmarking range, never a
 //     pod address) on the server port; the allow admits Target.ClientCIDR, which
 //     a run fills with the client pod's IP as a /32 (a CIDR covering the whole
@@ -38,8 +42,9 @@
 //     not podSelector {}, so the control server stays unselected.
 //
 // cilium (cilium.io/v2 CiliumNetworkPolicy)
+//   - peers: decoy i admits fromEndpoints meshbench.io/decoy=<i> on the server
+//     port (the default, as for networkpolicy).
 //   - ports: decoy i admits fromEndpoints role=client on TCP 10000+i.
-//   - peers: decoy i admits fromEndpoints meshbench.io/decoy=<i> on the server port.
 //   - l7: every policy admits the client on the server port through Cilium's
 //     HTTP proxy; decoy i allows only GET /meshbench-decoy/<i>, the allow GET on
 //     any path, so every request is checked against N HTTP rules.

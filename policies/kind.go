@@ -34,8 +34,8 @@ const (
 
 // shapes lists each kind's shapes, the default first.
 var shapes = map[Kind][]Shape{
-	NetworkPolicy: {ShapePorts, ShapePeers, ShapeIPBlock, ShapeNamespace, ShapeDenyAll},
-	Cilium:        {ShapePorts, ShapePeers, ShapeL7},
+	NetworkPolicy: {ShapePeers, ShapePorts, ShapeIPBlock, ShapeNamespace, ShapeDenyAll},
+	Cilium:        {ShapePeers, ShapePorts, ShapeL7},
 	Istio:         {ShapePorts, ShapePrincipals, ShapeL7},
 	Linkerd:       {ShapeIdentities},
 }

@@ -68,8 +68,8 @@ func TestKindsAndShapes(t *testing.T) {
 	if _, err := ParseShape(Linkerd, "l7"); err == nil {
 		t.Error("ParseShape(linkerd, l7) accepted")
 	}
-	if s, _ := ParseShape(NetworkPolicy, ""); s != ShapePorts {
-		t.Errorf("NetworkPolicy's default shape is %q; want ports (Romana's)", s)
+	if s, _ := ParseShape(NetworkPolicy, ""); s != ShapePeers {
+		t.Errorf("NetworkPolicy's default shape is %q; want peers (Romana's decoys match none of the traffic)", s)
 	}
 }
 

@@ -105,6 +105,9 @@ type Cell struct {
 	Policies int `json:"policies"`
 	// PolicyKind is the kind of the policies, e.g. "networkpolicy".
 	PolicyKind string `json:"policyKind,omitempty"`
+	// Shape is the form of the step's decoy policies (e.g. "ports",
+	// "peers"); empty where no policy is applied.
+	Shape string `json:"shape,omitempty"`
 	// Arm is ArmTarget, ArmControl, or a target's label for plain loads.
 	Arm string `json:"arm"`
 	// URL is the target the arm's requests went to (without the size).

@@ -45,7 +45,11 @@ func (d *Document) Validate() error {
 func bad(x float64) bool { return x < 0 || math.IsNaN(x) || math.IsInf(x, 0) }
 
 func (c *Cell) describe() string {
-	return fmt.Sprintf("mesh %s, step %q, arm %q, size %s", c.MeshLabel(), c.Step, c.Arm, c.SizeLabel)
+	where := c.MeshLabel()
+	if c.Shape != "" {
+		where += ", shape " + c.Shape
+	}
+	return fmt.Sprintf("mesh %s, step %q, arm %q, size %s", where, c.Step, c.Arm, c.SizeLabel)
 }
 
 func (c *Cell) validate() error {
@@ -122,13 +126,13 @@ func checkErrors(what string, errs map[string]int) error {
 // cellIdentity is one measurement of one arm at one step and size: a
 // document holds each at most once.
 type cellIdentity struct {
-	mesh, step, arm string
+	mesh, shape, step, arm string
 	size            int64
 	what            string
 }
 
 func (c *Cell) identities() []cellIdentity {
-	id := cellIdentity{mesh: c.MeshLabel(), step: c.Step, arm: c.Arm, size: c.Size}
+	id := cellIdentity{mesh: c.MeshLabel(), shape: c.Shape, step: c.Step, arm: c.Arm, size: c.Size}
 	var out []cellIdentity
 	if c.Latency != nil {
 		id.what = "latency measurement"

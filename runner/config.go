@@ -24,6 +24,11 @@ type Config struct {
 	// Plan is the policy kind, shape and steps; its Namespace and RunID are
 	// filled from the Config.
 	Plan generators.Plan
+	// Shapes are the decoy shapes to measure one after another in one study
+	// (--shape a,b): every shape steps through Plan.Steps, and the step
+	// without policies, the same for all, is measured once. Empty means
+	// Plan.Shape alone.
+	Shapes []policies.Shape
 	// Meshes are the configurations to measure, each in its own namespace
 	// (default: none).
 	Meshes []meshes.Mesh
@@ -110,10 +115,12 @@ func (c *Config) Validate() error {
 	if n := c.Measures.RTTRequests; c.Measures.RTT && n > loadgen.MaxSamples(c.cells()) {
 		return fmt.Errorf("--rtt-requests %d: want a number of round trips per mode and arm %s", n, loadgen.SampleLimit(c.cells()))
 	}
-	if c.Plan.Shape == policies.ShapeIPBlock {
-		// Each step's client is a new pod with a new address, unknown when
-		// the step's policies are written.
-		return fmt.Errorf("--shape ipblock: run cannot know the client pod's address before it starts; use it with meshbench generate --client-cidr")
+	for _, shape := range c.shapes() {
+		if shape == policies.ShapeIPBlock {
+			// Each step's client is a new pod with a new address, unknown
+			// when the step's policies are written.
+			return fmt.Errorf("--shape ipblock: run cannot know the client pod's address before it starts; use it with meshbench generate --client-cidr")
+		}
 	}
 	if c.EnforceTimeout <= 0 {
 		return fmt.Errorf("--enforce-timeout %s: want a positive duration, e.g. 60s", c.EnforceTimeout)
@@ -153,7 +160,27 @@ func (l Load) validate(cells int) error {
 // cells is the most measurement cells of one kind the run's document
 // holds: every configuration, step, size and arm.
 func (c *Config) cells() int {
-	return max(len(c.Meshes), 1) * max(len(c.Plan.Steps), 1) * max(len(c.Load.Sizes), 1) * 2
+	return max(len(c.Meshes), 1) * max(c.measuredSteps(), 1) * max(len(c.Load.Sizes), 1) * 2
+}
+
+// shapes are the decoy shapes the study measures, in order.
+func (c *Config) shapes() []policies.Shape {
+	if len(c.Shapes) == 0 {
+		return []policies.Shape{c.Plan.Shape}
+	}
+	return c.Shapes
+}
+
+// measuredSteps is how many steps one configuration measures: every step of
+// the first shape, and the steps with policies of the others.
+func (c *Config) measuredSteps() int {
+	n := len(c.Plan.Steps)
+	for _, step := range c.Plan.Steps {
+		if step > 0 {
+			n += len(c.shapes()) - 1
+		}
+	}
+	return n
 }
 
 // clientArgs are the arguments of `meshbench load` in the client pod.

@@ -31,6 +31,9 @@ type run struct {
 	doc         *results.Document
 	// step names the step being measured, for the progress bar.
 	step string
+	// measured counts the steps measured so far across meshes and shapes:
+	// it names each step's client pods.
+	measured int
 }
 
 func (r *run) workload() cluster.Workload {
@@ -69,8 +72,12 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 	}
 	r.cfg.Plan.RunID = cfg.RunID
 	r.setNamespace(cfg.Meshes[0])
-	if err := r.cfg.Plan.Validate(); err != nil {
-		return nil, err
+	for _, shape := range cfg.shapes() {
+		p := r.cfg.Plan
+		p.Shape = shape
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	facts, err := c.Facts(ctx)
 	if err != nil {
@@ -107,7 +114,7 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 			}
 		}()
 	}
-	r.prog = newProgress(ctx, cfg.Progress, time.Duration(len(cfg.Meshes)*len(cfg.Plan.Steps))*r.expected())
+	r.prog = newProgress(ctx, cfg.Progress, time.Duration(len(cfg.Meshes)*cfg.measuredSteps())*r.expected())
 	defer r.prog.close()
 	r.cfg.Log = r.prog.writer(cfg.Log)
 	for _, mesh := range cfg.Meshes {
@@ -163,42 +170,19 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 		return err
 	}
 	var prev []*unstructured.Unstructured
-	for i, step := range r.cfg.Plan.Steps {
-		objs, err := r.cfg.Plan.Objects(step)
-		if err != nil {
-			return err
-		}
-		if r.cfg.omit != nil {
-			objs = slices.DeleteFunc(objs, r.cfg.omit)
-		}
-		if r.cfg.Measures.streams() {
-			admitStreamPort(objs)
-		}
-		enf, err := r.applyStep(ctx, step, prev, objs)
-		if err != nil {
-			return err
-		}
-		prev = objs
-		r.step = fmt.Sprintf("%s step %d/%d, %d policies", mesh, i+1, len(r.cfg.Plan.Steps), step)
-		r.logf("%s step %d/%d: %d policies, applied %d objects in %s, enforced after %s; measuring for ~%s",
-			mesh, i+1, len(r.cfg.Plan.Steps), step, enf.Applied, enf.ApplyTook.Round(time.Millisecond),
-			enf.After.Round(time.Millisecond), r.expected().Round(time.Second))
-		cells, err := r.measureStep(ctx, i, targetURL, controlURL)
-		if err != nil {
-			return fmt.Errorf("%s step %d: %w", mesh, step, err)
-		}
-		for j := range cells {
-			cells[j].Mesh = string(mesh)
-			cells[j].Step = fmt.Sprint(step)
-			cells[j].Policies = step
-			cells[j].PolicyKind = string(r.cfg.Plan.Kind)
-			cells[j].ServerNode = r.serverNodes[cells[j].Arm]
-			if cells[j].Arm == results.ArmTarget {
-				cells[j].Enforcement = enf
+	n, total := 0, r.cfg.measuredSteps()
+	for si, shape := range r.cfg.shapes() {
+		r.cfg.Plan.Shape = shape
+		for _, step := range r.cfg.Plan.Steps {
+			if si > 0 && step == 0 {
+				continue // no policies: the same step for every shape, measured once
 			}
-		}
-		if err := r.record(cells); err != nil {
-			return err
+			n++
+			objs, err := r.measureStepOf(ctx, mesh, step, fmt.Sprintf("step %d/%d", n, total), prev, targetURL, controlURL)
+			if err != nil {
+				return err
+			}
+			prev = objs
 		}
 	}
 	// The mesh's policies go before the next mesh is measured.
@@ -208,6 +192,63 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 		}
 	}
 	return nil
+}
+
+// measureStepOf applies the plan's objects at step in place of prev,
+// measures the step and records its cells; it returns the objects in force.
+func (r *run) measureStepOf(ctx context.Context, mesh meshes.Mesh, step int, ofTotal string, prev []*unstructured.Unstructured, targetURL, controlURL string) ([]*unstructured.Unstructured, error) {
+	objs, err := r.cfg.Plan.Objects(step)
+	if err != nil {
+		return nil, err
+	}
+	if r.cfg.omit != nil {
+		objs = slices.DeleteFunc(objs, r.cfg.omit)
+	}
+	if r.cfg.Measures.streams() {
+		admitStreamPort(objs)
+	}
+	enf, err := r.applyStep(ctx, step, prev, objs)
+	if err != nil {
+		return nil, err
+	}
+	shape := ""
+	if step > 0 {
+		shape = string(r.shape())
+	}
+	what := fmt.Sprintf("%d policies", step)
+	if shape != "" && len(r.cfg.shapes()) > 1 {
+		what = fmt.Sprintf("%d %s policies", step, shape)
+	}
+	r.step = fmt.Sprintf("%s %s, %s", mesh, ofTotal, what)
+	r.logf("%s %s: %s, applied %d objects in %s, enforced after %s; measuring for ~%s",
+		mesh, ofTotal, what, enf.Applied, enf.ApplyTook.Round(time.Millisecond),
+		enf.After.Round(time.Millisecond), r.expected().Round(time.Second))
+	cells, err := r.measureStep(ctx, r.measured, targetURL, controlURL)
+	if err != nil {
+		return objs, fmt.Errorf("%s step %d: %w", mesh, step, err)
+	}
+	r.measured++
+	for j := range cells {
+		cells[j].Mesh = string(mesh)
+		cells[j].Step = fmt.Sprint(step)
+		cells[j].Policies = step
+		cells[j].PolicyKind = string(r.cfg.Plan.Kind)
+		cells[j].Shape = shape
+		cells[j].ServerNode = r.serverNodes[cells[j].Arm]
+		if cells[j].Arm == results.ArmTarget {
+			cells[j].Enforcement = enf
+		}
+	}
+	return objs, r.record(cells)
+}
+
+// shape is the resolved shape of the plan's decoys.
+func (r *run) shape() policies.Shape {
+	s, err := policies.ParseShape(r.cfg.Plan.Kind, string(r.cfg.Plan.Shape))
+	if err != nil {
+		return r.cfg.Plan.Shape // not reached: Run validated every shape
+	}
+	return s
 }
 
 // applyStep applies the difference between the previous step's objects and

@@ -22,6 +22,10 @@ func TestBadFlagValuesSayTheAcceptedForm(t *testing.T) {
 		{[]string{"serve", "--nope"}, []string{"--nope", "--help"}},
 		{[]string{"probe", "--url", "http://127.0.0.1:99999", "--count", "1"}, []string{"--url", "99999"}},
 		{[]string{"probe", "--url", "http://127.0.0.1:", "--count", "1"}, []string{"--url", "port"}},
+		{[]string{"run", "--shape", "ports,nope"}, []string{"--shape", `"nope"`, "peers"}},
+		{[]string{"run", "--shape", "ports,peers,ports"}, []string{"--shape", "ports given twice"}},
+		{[]string{"run", "--shape", "ports,,peers"}, []string{"--shape", "empty shape"}},
+		{[]string{"run", "--kind", "linkerd", "--shape", "ports"}, []string{"--shape", "identities"}},
 	} {
 		code, stderr := run(t, c.args...)
 		line := strings.TrimSpace(stderr)

@@ -88,7 +88,8 @@ func TestGenerateBadInputExitsTwo(t *testing.T) {
 		{"--count", "3", "--port", "70000"},
 		{"--count", "3", "--port", "0"},
 		{"--count", "3", "-n", "Not_A_Namespace"},
-		{"--count", "60000"},
+		{"--shape", "ports", "--count", "60000"},
+		{"--count", "100002"},
 		{"--count", "3", "stray-argument"},
 	} {
 		code, out := runGenerate(t, args...)

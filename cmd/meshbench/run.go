@@ -36,6 +36,7 @@ func newRunCmd() *cobra.Command {
 		meshList   string
 		measure    string
 		streams    string
+		shapeList  string
 	)
 	cfg.Measures = runner.DefaultMeasures()
 	cmd := &cobra.Command{
@@ -97,9 +98,10 @@ Ctrl-C or a failure removes everything the run created.`,
 				return usagef("--run-id %q: want 1-40 lowercase letters, digits or '-'", cfg.RunID)
 			}
 			cfg.Plan.Namespace, cfg.Plan.RunID = "meshbench-"+cfg.RunID, cfg.RunID
-			if err := cfg.Plan.Validate(); err != nil {
+			if cfg.Shapes, err = parseShapes(cfg.Plan, shapeList); err != nil {
 				return usageErr(err)
 			}
+			cfg.Plan.Shape = cfg.Shapes[0]
 			cfg.Namespace = cf.namespace(cmd.Flags())
 			// The library takes a zero image and pod timeout for their
 			// defaults; typed on the command line they are mistakes.
@@ -165,7 +167,7 @@ Ctrl-C or a failure removes everything the run created.`,
 	f := cmd.Flags()
 	f.StringVar(&steps, "policies", "0,10,50,100,200", "policy counts to step through, comma-separated; 0 = no policy")
 	f.StringVar((*string)(&cfg.Plan.Kind), "kind", "networkpolicy", "policy kind: networkpolicy, cilium, istio or linkerd")
-	f.StringVar((*string)(&cfg.Plan.Shape), "shape", "", "policy shape (see meshbench generate --help); default the Romana shape")
+	f.StringVar(&shapeList, "shape", "", "decoy policy shapes, comma-separated: each steps through --policies in one study, sharing step 0 (see meshbench generate --help); default the kind's first shape, the Romana method's")
 	f.StringVar(&meshList, "mesh", "none", "configurations to measure, comma-separated: none, istio-ambient, linkerd, cilium, cilium-wireguard, cilium-ipsec")
 	f.StringVar(&measure, "measure", runner.MeasureLatency, "what to measure at every step, comma-separated: latency (HTTP requests), throughput (TCP streams), rtt (TCP_RR and TCP_CRR round trips), cpu (during throughput and rtt)")
 	f.StringVar(&streams, "streams", "1,4", "throughput: parallel connection counts to measure, comma-separated")
