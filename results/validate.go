@@ -127,8 +127,8 @@ func checkErrors(what string, errs map[string]int) error {
 // document holds each at most once.
 type cellIdentity struct {
 	mesh, shape, step, arm string
-	size            int64
-	what            string
+	size                   int64
+	what                   string
 }
 
 func (c *Cell) identities() []cellIdentity {
