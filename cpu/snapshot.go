@@ -63,3 +63,14 @@ func Between(a, b Snapshot) *results.CPU {
 	}
 	return c
 }
+
+// ParseSnapshot is the snapshot of a node's /proc/stat read elsewhere (in
+// a node's namespace, through a pod) at the instant at.
+func ParseSnapshot(procStat []byte, at time.Time) (Snapshot, error) {
+	p, cpus, err := parseProcStat(procStat)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return Snapshot{At: at, CPUs: cpus,
+		Ticks: [8]uint64{p.user, p.nice, p.system, p.idle, p.iowait, p.irq, p.softirq, p.steal}}, nil
+}

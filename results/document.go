@@ -128,6 +128,9 @@ type Cell struct {
 	// same window, as the server reported it.
 	ServerCPU   *CPU         `json:"serverCPU,omitempty"`
 	Enforcement *Enforcement `json:"enforcement,omitempty"`
+	// Datapath is the server node's work over the step's latency window;
+	// a cell of its own (size 0), beside the step's latency cells.
+	Datapath *Datapath `json:"datapath,omitempty"`
 }
 
 // Latency is the request durations of one cell, kept exactly.

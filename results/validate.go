@@ -99,6 +99,9 @@ func (c *Cell) validate() error {
 			return fmt.Errorf("cpu %s: duration %v, cpus %d: want 0 or more", cpu.Source, cpu.Duration, cpu.CPUs)
 		}
 	}
+	if d := c.Datapath; d != nil && (d.Connections < 0 || d.TargetConnections < 0 || d.Duration < 0 || d.Changed < 0) {
+		return fmt.Errorf("datapath: connections %d, target connections %d, duration %v, changed %d: want 0 or more", d.Connections, d.TargetConnections, d.Duration, d.Changed)
+	}
 	if e := c.Enforcement; e != nil && (e.After < 0 || e.Applied < 0 || e.ApplyTook < 0) {
 		return fmt.Errorf("enforcement: after %v, applied %d, apply took %v: want 0 or more", e.After, e.Applied, e.ApplyTook)
 	}
@@ -144,6 +147,10 @@ func (c *Cell) identities() []cellIdentity {
 	}
 	if r := c.RTT; r != nil {
 		id.what = fmt.Sprintf("%s round trips of %d bytes", r.Mode, r.MessageSize)
+		out = append(out, id)
+	}
+	if c.Datapath != nil {
+		id.what = "datapath measurement"
 		out = append(out, id)
 	}
 	return out

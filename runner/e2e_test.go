@@ -85,6 +85,9 @@ func TestRunStepsProducesACompleteEnforcedTable(t *testing.T) {
 func TestRunCrossNodeHundredPolicies(t *testing.T) {
 	c := labClient(t)
 	cfg := smallConfig(t, 0, 100)
+	// The ports shape, whose decoys each match the client's address, costs
+	// enough per policy to stand out of a short run's noise.
+	cfg.Plan.Shape = policies.ShapePorts
 	cfg.Placement = cluster.CrossNode
 	cfg.Load = Load{Sizes: []string{".5k"}, Requests: 1000, Rate: 100, Warmup: 20, Rounds: 2, Timeout: 5 * time.Second}
 	cfg.EnforceTimeout = 2 * time.Minute
@@ -119,6 +122,7 @@ func TestRunThousandPoliciesCostTheTargetNotTheControl(t *testing.T) {
 	}
 	c := labClient(t)
 	cfg := smallConfig(t, 0, 1000)
+	cfg.Plan.Shape = policies.ShapePorts
 	cfg.Load = Load{Sizes: []string{".5k"}, Requests: 1000, Rate: 100, Warmup: 20, Rounds: 2, Timeout: 5 * time.Second}
 	cfg.EnforceTimeout = 3 * time.Minute
 	doc, err := Run(context.Background(), c, cfg)

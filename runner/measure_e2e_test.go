@@ -11,6 +11,7 @@ import (
 
 	"github.com/meshbench/meshbench/analysis"
 	"github.com/meshbench/meshbench/loadgen"
+	"github.com/meshbench/meshbench/policies"
 	"github.com/meshbench/meshbench/results"
 )
 
@@ -119,6 +120,7 @@ func TestRunThousandPoliciesCostNewConnectionsNotStreams(t *testing.T) {
 	}
 	c := labClient(t)
 	cfg := smallConfig(t, 0, 1000)
+	cfg.Plan.Shape = policies.ShapePorts // decoys that match the client's address: a walk that stands out
 	cfg.EnforceTimeout = 3 * time.Minute
 	cfg.Measures = Measures{Throughput: true, RTT: true, CPU: true, Streams: []int{1, 4},
 		StreamDuration: 5 * time.Second, StreamOmit: time.Second, RTTRequests: 2000}

@@ -1,0 +1,69 @@
+package results
+
+import "time"
+
+// Datapath is the work the server's node did in one step's latency window
+// (the client's run over every size, warm-up included): the rules its
+// packet filter checked, the chains entered, the rules installed, the CPU
+// the kernel spent and how loaded the node was. Figures per new connection
+// divide by Connections: with keep-alive off one per request.
+type Datapath struct {
+	// Node is the node read: the target server's.
+	Node     string        `json:"node"`
+	Duration time.Duration `json:"durationNs"`
+	// Connections are the window's new connections to both servers;
+	// TargetConnections those to the target, whose packets alone enter the
+	// chains of the pods policies select.
+	Connections       int64 `json:"connections"`
+	TargetConnections int64 `json:"targetConnections"`
+	// Engines are the figures per engine that owns chains on the node
+	// (kube-router, kube-proxy, ...).
+	Engines []EngineWork `json:"engines,omitempty"`
+	// Changed counts rules rewritten during the window: their counters
+	// restarted, so the figures are approximate when it is not 0.
+	Changed int `json:"changed,omitempty"`
+	// CPU is the node's CPU over the window (softirq and system time hold
+	// the datapath's work); Load is the node's load meanwhile.
+	CPU  *CPU      `json:"cpu,omitempty"`
+	Load *NodeLoad `json:"load,omitempty"`
+	// Notes say what could not be read.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// EngineWork is one engine's chains in a window.
+type EngineWork struct {
+	Engine string `json:"engine"`
+	// Rules are the rules installed in the engine's chains at the window's end.
+	Rules int `json:"rules"`
+	// Evaluations are the rule checks in the engine's chains; ChainsEntered
+	// the times a packet entered one of them.
+	Evaluations   float64 `json:"evaluations"`
+	ChainsEntered float64 `json:"chainsEntered"`
+	// SelectedEvaluations are the checks in chains only packets of pods a
+	// policy selects enter (kube-router's per-pod firewall chains and the
+	// policy chains below them): the policies' walk, the target's alone.
+	SelectedEvaluations float64 `json:"selectedEvaluations,omitempty"`
+}
+
+// NodeLoad is how busy the node was during a window, besides the work
+// measured: a figure taken on a contended node grows with the contention.
+type NodeLoad struct {
+	// Load1 is the one-minute load average at the window's end.
+	Load1 float64 `json:"load1"`
+	// RunQueue is the runnable tasks seen at the window's start and end,
+	// averaged (procs_running of /proc/stat).
+	RunQueue float64 `json:"runQueue"`
+	// BusyCores are the cores busy on average over the window (everything
+	// but idle and iowait), out of CPUs.
+	BusyCores float64 `json:"busyCores"`
+	CPUs      int     `json:"cpus"`
+}
+
+// PerConnection is a count of the window divided by its new connections
+// (0 when none were counted).
+func PerConnection(n float64, conns int64) float64 {
+	if conns <= 0 {
+		return 0
+	}
+	return n / float64(conns)
+}
