@@ -423,3 +423,18 @@ func missingArmNotes(sources []Source, arm, what string, keep func(*results.Cell
 	}
 	return notes
 }
+
+// configLabel names a configuration of a source the way row labels do:
+// the source's label and the configuration when either varies; "" when
+// neither does (the table holds one).
+func (g *grouping) configLabel(src int, config string) string {
+	srcs, configs, _, _ := g.varying()
+	var parts []string
+	if srcs {
+		parts = append(parts, g.sources[src].Label)
+	}
+	if configs {
+		parts = append(parts, config)
+	}
+	return strings.Join(parts, " / ")
+}

@@ -107,9 +107,18 @@ func TestRenderMarkdownTables(t *testing.T) {
 	if !strings.Contains(md, "| policies | .5k | 1M |\n| --- | ---: | ---: |\n| 0 | ") {
 		t.Fatalf("markdown lacks the header row:\n%s", md)
 	}
+	// Every row of a table has as many cells as its header.
+	header := 0
 	for _, line := range strings.Split(md, "\n") {
-		if strings.HasPrefix(line, "|") && strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") != 4 {
-			t.Errorf("row with a wrong number of cells: %s", line)
+		if !strings.HasPrefix(line, "|") {
+			header = 0
+			continue
+		}
+		n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|")
+		if header == 0 {
+			header = n
+		} else if n != header {
+			t.Errorf("row with a wrong number of cells (header has %d bars): %s", header, line)
 		}
 	}
 	if !strings.Contains(md, `\*`) || strings.Contains(md, "±0.005*") {

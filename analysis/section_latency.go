@@ -118,8 +118,34 @@ func (t *Table) grids() []Grid {
 			t.grid(fmt.Sprintf("%s, ms: %s ± CI", title, stat), pairedCell(stat, diffMs), false),
 			t.grid(fmt.Sprintf("%s, %%: %s [CI]", title, stat), pairedCell(stat, diffPercent), false))
 	}
+	if len(t.Slopes) > 0 {
+		grids = append(grids, t.slopeGrid())
+	}
 	return grids
 }
+
+// slopeGrid is the cost per policy of every configuration, with Romana's
+// beside it for orientation.
+func (t *Table) slopeGrid() Grid {
+	g := newGrid(fmt.Sprintf("Cost per policy: slope of target over control against the policy count, µs per policy: %s [%.0f%% CI]", t.Statistic, 100*t.Confidence),
+		"configuration", []string{"size", "policies fitted", "µs per policy"})
+	for _, s := range t.Slopes {
+		var steps []string
+		for _, n := range s.Policies {
+			steps = append(steps, fmt.Sprint(n))
+		}
+		mark := ""
+		if s.Significant {
+			mark = " *"
+		}
+		g.add(s.Config, []string{s.Size, strings.Join(steps, ","), fmt.Sprintf("%+.3f [%+.3f, %+.3f]%s", usFloat(s.PerPolicy), usFloat(s.CILow), usFloat(s.CIHigh), mark)})
+	}
+	romana := References["romana"]
+	per, size := romana.ReferenceSlope()
+	g.add("Romana 2016 (reference)", []string{size, "0,10,50,100,200", fmt.Sprintf("%+.3f (mean over 0 policies, no control arm)", usFloat(per))})
+	return g
+}
+
 
 // noiseFloorList describes the A/A difference at the baseline step.
 func (t *Table) noiseFloorList() List {

@@ -32,6 +32,9 @@ type Table struct {
 	// kind of server in the same window, so its interval should include 0.
 	// Nil when the documents have no control arm.
 	NoiseFloor []*Overhead `json:"noiseFloor,omitempty"`
+	// Slopes are the latency cost per policy of every configuration
+	// measured at two policy counts or more, per size.
+	Slopes []Slope `json:"slopes,omitempty"`
 	// Load describes the load settings of the documents (rate, requests, ...).
 	Load []string `json:"load,omitempty"`
 	// Notes are warnings a reader must see: flagged cells, differing rates,
@@ -216,7 +219,6 @@ func pickBaseline(rows []Row, want string) (int, error) {
 // of; the resampling runs on every core.
 func (t *Table) compute(base int, g *grouping, opts []Option) {
 	o := newOptions(opts)
-	type dists struct{ median, mean distribution }
 	cells := map[cellKey]*dists{}
 	var jobs []func()
 	need := func(k cellKey, samples []int64) *dists {
@@ -260,6 +262,17 @@ func (t *Table) compute(base int, g *grouping, opts []Option) {
 			Mean:   difference(Mean, c.base.mean, c.other.mean, o),
 		}
 	}
+	t.Slopes = t.fitSlopes(g, cells, o)
+}
+
+// dists are one cell's bootstrap distributions by statistic.
+type dists struct{ median, mean distribution }
+
+func (d *dists) by(stat Statistic) distribution {
+	if stat == Mean {
+		return d.mean
+	}
+	return d.median
 }
 
 func run(jobs []func()) {

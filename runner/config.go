@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/meshbench/meshbench/cluster"
+	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/generators"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/meshes"
@@ -58,6 +59,10 @@ type Config struct {
 	// Progress, when set (a terminal), shows a bar with the step measured
 	// and the ETA of the study; Log's lines then print above it.
 	Progress io.Writer
+	// NodeAccess opens a node's datapath for --measure datapath: the lab
+	// enters its node's namespace; nil, or an error, skips the measurement
+	// with the reason in the document's notes.
+	NodeAccess func(node string) (datapath.Node, error)
 	// Checkpoint, when set, is given the document after every measured
 	// step, to write it where a run killed later (SIGKILL, a lost node)
 	// leaves every completed step; an error stops the run.

@@ -15,15 +15,19 @@ const (
 	MeasureThroughput = "throughput"
 	MeasureRTT        = "rtt"
 	MeasureCPU        = "cpu"
+	MeasureDatapath   = "datapath"
 )
 
 // AllMeasures lists every measurement, for flag help.
-var AllMeasures = []string{MeasureLatency, MeasureThroughput, MeasureRTT, MeasureCPU}
+var AllMeasures = []string{MeasureLatency, MeasureThroughput, MeasureRTT, MeasureCPU, MeasureDatapath}
 
 // Measures say what a run measures at every step besides (or instead of)
 // request latency, and how.
 type Measures struct {
 	Latency, Throughput, RTT, CPU bool
+	// Datapath reads the server node's rule counters, CPU and load around
+	// every latency window (package datapath).
+	Datapath bool
 	// Streams are the parallel connection counts of the throughput
 	// measurement, each measured for StreamDuration after StreamOmit.
 	Streams        []int
@@ -42,7 +46,7 @@ func DefaultMeasures() Measures {
 // ParseMeasures sets which measurements m takes from a comma-separated
 // list such as "latency,throughput,rtt,cpu".
 func (m *Measures) Parse(list string) error {
-	m.Latency, m.Throughput, m.RTT, m.CPU = false, false, false, false
+	m.Latency, m.Throughput, m.RTT, m.CPU, m.Datapath = false, false, false, false, false
 	for _, s := range strings.Split(list, ",") {
 		switch strings.TrimSpace(s) {
 		case MeasureLatency:
@@ -53,6 +57,8 @@ func (m *Measures) Parse(list string) error {
 			m.RTT = true
 		case MeasureCPU:
 			m.CPU = true
+		case MeasureDatapath:
+			m.Datapath = true
 		default:
 			return fmt.Errorf("--measure %q: unknown measurement %q; want a comma-separated list of %s", list, strings.TrimSpace(s), strings.Join(AllMeasures, ", "))
 		}
@@ -65,6 +71,8 @@ func (m Measures) Validate() error {
 	switch {
 	case !m.Latency && !m.Throughput && !m.RTT:
 		return fmt.Errorf("--measure: want latency, throughput or rtt (cpu is sampled during throughput and rtt), e.g. latency,throughput,rtt,cpu")
+	case m.Datapath && !m.Latency:
+		return fmt.Errorf("--measure datapath: the datapath is read around the latency windows; add latency, e.g. latency,datapath")
 	case m.CPU && !m.Throughput && !m.RTT:
 		return fmt.Errorf("--measure cpu: CPU is sampled during the throughput and rtt measurements; add one of them, e.g. throughput,cpu")
 	case m.Throughput && (len(m.Streams) == 0 || slices.ContainsFunc(m.Streams, func(n int) bool { return n < 1 || n > loadgen.MaxStreamParallel })):
@@ -88,7 +96,7 @@ func (m Measures) String() string {
 	for _, x := range []struct {
 		on   bool
 		name string
-	}{{m.Latency, MeasureLatency}, {m.Throughput, MeasureThroughput}, {m.RTT, MeasureRTT}, {m.CPU, MeasureCPU}} {
+	}{{m.Latency, MeasureLatency}, {m.Throughput, MeasureThroughput}, {m.RTT, MeasureRTT}, {m.CPU, MeasureCPU}, {m.Datapath, MeasureDatapath}} {
 		if x.on {
 			out = append(out, x.name)
 		}

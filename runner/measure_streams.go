@@ -23,11 +23,15 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 	m := r.cfg.Measures
 	var cells []results.Cell
 	if m.Latency {
+		w := r.openDatapath(ctx)
 		c, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL)
 		if err != nil {
 			return nil, err
 		}
 		cells = append(cells, c...)
+		if d := w.close(ctx, c, r.cfg.Load.Warmup); d != nil {
+			cells = append(cells, *d)
+		}
 	}
 	type arm struct{ name, addr string }
 	arms := []arm{{results.ArmTarget, streamAddr(targetURL)}, {results.ArmControl, streamAddr(controlURL)}}
