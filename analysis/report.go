@@ -16,6 +16,7 @@ type Report struct {
 	Throughput *ThroughputTable `json:"throughput"`
 	RTT        *RTTTable        `json:"rtt"`
 	CPU        *CPUTable        `json:"cpu"`
+	Datapath   *DatapathTable   `json:"datapath,omitempty"`
 	// Plot chooses what the figures of an HTML report compare with.
 	Plot PlotOptions `json:"-"`
 }
@@ -41,6 +42,7 @@ func BuildReport(sources []Source, o TableOptions) (*Report, error) {
 	r.Throughput = buildThroughput(sources, o, co.confidence)
 	r.RTT = buildRTT(sources, o, o.Compare)
 	r.CPU = buildCPU(sources, o)
+	r.Datapath = buildDatapath(sources)
 	if r.Latency == nil && r.Throughput == nil && r.RTT == nil && r.CPU == nil {
 		if o.Arm != "" && o.Arm != ArmAll && hasCells(sources, func(c *results.Cell) bool { return true }) {
 			return nil, &InputError{"--arm", fmt.Sprintf("%q: no cells of that arm", o.Arm)}

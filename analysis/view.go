@@ -65,6 +65,9 @@ func (r *Report) View() View {
 	if r.CPU != nil {
 		v.Sections = append(v.Sections, r.CPU.section())
 	}
+	if r.Datapath != nil {
+		v.Sections = append(v.Sections, r.Datapath.section())
+	}
 	// The header says what was measured where: the placement above all, a
 	// cross-node figure and a same-node one are different answers.
 	if r.Facts != nil && len(v.Sections) > 0 && v.Title != "meshbench" {
