@@ -146,7 +146,6 @@ func (t *Table) slopeGrid() Grid {
 	return g
 }
 
-
 // noiseFloorList describes the A/A difference at the baseline step.
 func (t *Table) noiseFloorList() List {
 	if t.NoiseFloor == nil {
