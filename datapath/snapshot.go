@@ -66,15 +66,17 @@ func parseLoad(text string) (runQueue, load1 float64) {
 	return runQueue, load1
 }
 
-// Window is the node's work from a to b for the given new connections.
-func Window(node string, a, b *Snapshot, conns, targetConns int64) *results.Datapath {
-	d := &results.Datapath{Node: node, Duration: b.At.Sub(a.At), Connections: conns, TargetConnections: targetConns}
+// Window is the node's work between snapshots a and b for the given new
+// connections; counts are the rule counters' packets over the window (an
+// Accumulator's, which survives rewrites) and changed the rules it could
+// not follow.
+func Window(node string, a, b *Snapshot, counts *Ruleset, changed int, conns, targetConns int64) *results.Datapath {
+	d := &results.Datapath{Node: node, Duration: b.At.Sub(a.At), Connections: conns, TargetConnections: targetConns, Changed: changed}
 	d.Notes = append(append(d.Notes, a.Notes...), b.Notes...)
-	if a.Rules != nil && b.Rules != nil {
+	if counts != nil && b.Rules != nil {
 		walks := map[string]Walk{}
-		for name := range b.Rules.Tables {
-			walks[name] = Between(a.Rules, b.Rules, name)
-			d.Changed += walks[name].Changed
+		for name := range counts.Tables {
+			walks[name] = WalkCounts(counts, name)
 		}
 		for _, e := range Engines {
 			ew := results.EngineWork{Engine: e.Name, Rules: b.Rules.RuleCount(e.Owns)}

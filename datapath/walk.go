@@ -36,39 +36,31 @@ var terminal = map[string]bool{
 
 // Between walks table in the window from before to after.
 func Between(before, after *Ruleset, table string) Walk {
+	var a Accumulator
+	a.Add(before)
+	a.Add(after)
+	w := WalkCounts(a.Counts(), table)
+	w.Changed = a.Changed
+	return w
+}
+
+// WalkCounts walks table of a ruleset whose counters are a window's
+// packets (Accumulator.Counts).
+func WalkCounts(counts *Ruleset, table string) Walk {
 	w := Walk{Chains: map[string]ChainWork{}}
-	t := after.Tables[table]
-	if t == nil {
+	if counts == nil || counts.Tables[table] == nil {
 		return w
 	}
-	var old *Table
-	if before != nil {
-		old = before.Tables[table]
-	}
-	// delta[chain][i] is the packets rule i matched in the window.
+	t := counts.Tables[table]
 	delta := map[string][]float64{}
 	policy := map[string]float64{}
 	for name, c := range t.Chains {
-		var prev *Chain
-		if old != nil {
-			prev = old.Chains[name]
-		}
 		d := make([]float64, len(c.Rules))
 		for i, r := range c.Rules {
-			switch {
-			case prev != nil && i < len(prev.Rules) && prev.Rules[i].Spec == r.Spec && r.Packets >= prev.Rules[i].Packets:
-				d[i] = float64(r.Packets - prev.Rules[i].Packets)
-			default:
-				// A rule new or rewritten in the window: its counter started
-				// in it (or was reset), so all of it is the window's at most.
-				d[i] = float64(r.Packets)
-				w.Changed++
-			}
+			d[i] = float64(r.Packets)
 		}
 		delta[name] = d
-		if c.Builtin && prev != nil && c.PolicyPackets >= prev.PolicyPackets {
-			policy[name] = float64(c.PolicyPackets - prev.PolicyPackets)
-		}
+		policy[name] = float64(c.PolicyPackets)
 	}
 	entered := map[string]float64{}
 	for name, c := range t.Chains {

@@ -12,8 +12,7 @@ import (
 // datapathWindow brackets one latency window with snapshots of the target
 // server's node; the zero value measures nothing.
 type datapathWindow struct {
-	node   datapath.Node
-	before *datapath.Snapshot
+	rec *datapath.Recorder
 }
 
 // openDatapath takes the first snapshot when the run measures the datapath
@@ -29,9 +28,9 @@ func (r *run) openDatapath(ctx context.Context) datapathWindow {
 		node, err = r.cfg.NodeAccess(server)
 	}
 	if err == nil {
-		var s *datapath.Snapshot
-		if s, err = datapath.Take(ctx, node); err == nil {
-			return datapathWindow{node: node, before: s}
+		var rec *datapath.Recorder
+		if rec, err = datapath.Record(ctx, node, datapath.ReadEvery); err == nil {
+			return datapathWindow{rec: rec}
 		}
 	}
 	if note := fmt.Sprintf("datapath not measured: %v", err); !slices.Contains(r.doc.Notes, note) {
@@ -46,12 +45,8 @@ func (r *run) openDatapath(ctx context.Context) datapathWindow {
 // servers counted in the latency cells, plus the warm-up requests (one
 // connection each with keep-alive off) that ran inside it.
 func (w datapathWindow) close(ctx context.Context, latency []results.Cell, warmup int) *results.Cell {
-	if w.before == nil {
+	if w.rec == nil {
 		return nil
-	}
-	after, err := datapath.Take(ctx, w.node)
-	if err != nil {
-		return &results.Cell{Arm: results.ArmTarget, Datapath: &results.Datapath{Node: w.node.Name(), Notes: []string{err.Error()}}}
 	}
 	var conns, target int64
 	for _, c := range latency {
@@ -65,6 +60,12 @@ func (w datapathWindow) close(ctx context.Context, latency []results.Cell, warmu
 	}
 	conns += int64(2 * warmup)
 	target += int64(warmup)
-	d := datapath.Window(w.node.Name(), w.before, after, conns, target)
-	return &results.Cell{Arm: results.ArmTarget, Datapath: d}
+	return &results.Cell{Arm: results.ArmTarget, Datapath: w.rec.Stop(ctx, conns, target)}
+}
+
+// discard ends a window whose measurement failed.
+func (w datapathWindow) discard() {
+	if w.rec != nil {
+		w.rec.Discard()
+	}
 }

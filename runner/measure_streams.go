@@ -26,6 +26,7 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 		w := r.openDatapath(ctx)
 		c, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL)
 		if err != nil {
+			w.discard()
 			return nil, err
 		}
 		cells = append(cells, c...)

@@ -1,0 +1,110 @@
+package datapath
+
+import "fmt"
+
+// Accumulator adds up a window's packets from rule counters read several
+// times during it. An engine that rewrites its rules mid-window (kube-router
+// restores the whole filter table on every pod or policy change, which
+// restarts every counter) would otherwise make a before/after difference
+// meaningless: between two reads a counter that went down restarted, and
+// its new value is what it counted since. Rules are matched by table,
+// chain and text (the n-th rule with that text), so rules inserted above
+// them do not shift them.
+type Accumulator struct {
+	last *Ruleset
+	// counts holds the last read's structure with the window's packets.
+	counts *Ruleset
+	sums   map[ruleKey]uint64
+	policy map[string]uint64
+	// Changed counts rules whose counter restarted or that appeared after
+	// the first read: packets they matched between two reads before the
+	// rewrite are not counted.
+	Changed int
+}
+
+type ruleKey struct {
+	table, chain, spec string
+	nth                int
+}
+
+// Add takes one read of the counters; the first only sets the start.
+func (a *Accumulator) Add(rs *Ruleset) {
+	if rs == nil {
+		return
+	}
+	if a.sums == nil {
+		a.sums, a.policy = map[ruleKey]uint64{}, map[string]uint64{}
+	}
+	if a.last != nil {
+		prev := index(a.last)
+		prevPolicy := policies(a.last)
+		for k, n := range index(rs) {
+			old, ok := prev[k]
+			switch {
+			case ok && n >= old:
+				a.sums[k] += n - old
+			default:
+				a.sums[k] += n
+				a.Changed++
+			}
+		}
+		for k, n := range policies(rs) {
+			if old, ok := prevPolicy[k]; ok && n >= old {
+				a.policy[k] += n - old
+			} else {
+				a.policy[k] += n
+			}
+		}
+	}
+	a.last = rs
+}
+
+// Counts is the last read's rules with the window's packets as counters.
+func (a *Accumulator) Counts() *Ruleset {
+	if a.last == nil {
+		return nil
+	}
+	out := &Ruleset{Tables: map[string]*Table{}}
+	for tn, t := range a.last.Tables {
+		nt := &Table{Name: tn, Chains: map[string]*Chain{}, Order: t.Order}
+		for cn, c := range t.Chains {
+			nc := &Chain{Name: cn, Builtin: c.Builtin, PolicyPackets: a.policy[tn+"/"+cn]}
+			seen := map[string]int{}
+			for _, r := range c.Rules {
+				k := ruleKey{tn, cn, r.Spec, seen[r.Spec]}
+				seen[r.Spec]++
+				r.Packets = a.sums[k]
+				nc.Rules = append(nc.Rules, r)
+			}
+			nt.Chains[cn] = nc
+		}
+		out.Tables[tn] = nt
+	}
+	return out
+}
+
+func index(rs *Ruleset) map[ruleKey]uint64 {
+	m := map[ruleKey]uint64{}
+	for tn, t := range rs.Tables {
+		for cn, c := range t.Chains {
+			seen := map[string]int{}
+			for _, r := range c.Rules {
+				m[ruleKey{tn, cn, r.Spec, seen[r.Spec]}] = r.Packets
+				seen[r.Spec]++
+			}
+		}
+	}
+	return m
+}
+
+func policies(rs *Ruleset) map[string]uint64 {
+	m := map[string]uint64{}
+	for tn, t := range rs.Tables {
+		for cn, c := range t.Chains {
+			if c.Builtin {
+				m[fmt.Sprintf("%s/%s", tn, cn)] = c.PolicyPackets
+			}
+		}
+	}
+	return m
+}

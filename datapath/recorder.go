@@ -1,0 +1,80 @@
+package datapath
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/meshbench/meshbench/results"
+)
+
+// ReadEvery is how often a Recorder reads the rule counters during a
+// window: often enough that an engine's rewrite loses at most this much of
+// the count, seldom enough that iptables-save (tens of milliseconds for a
+// thousand rules) stays a small load beside the one measured.
+const ReadEvery = time.Second
+
+// Recorder follows a node's counters through a window.
+type Recorder struct {
+	node   Node
+	first  *Snapshot
+	acc    Accumulator
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Record takes the window's first snapshot and reads the rule counters
+// every interval until Stop.
+func Record(ctx context.Context, node Node, every time.Duration) (*Recorder, error) {
+	first, err := Take(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	r := &Recorder{node: node, first: first, done: make(chan struct{})}
+	r.acc.Add(first.Rules)
+	ctx, r.cancel = context.WithCancel(ctx)
+	go r.loop(ctx, every)
+	return r, nil
+}
+
+func (r *Recorder) loop(ctx context.Context, every time.Duration) {
+	defer close(r.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			out, err := r.node.Run(ctx, "iptables-save", "-c")
+			if err != nil {
+				continue // the final read says what failed
+			}
+			if rs, err := ParseSave(out); err == nil {
+				r.mu.Lock()
+				r.acc.Add(rs)
+				r.mu.Unlock()
+			}
+		}
+	}
+}
+
+// Stop takes the last snapshot and returns the window's figures for the
+// new connections counted in it.
+func (r *Recorder) Stop(ctx context.Context, conns, targetConns int64) *results.Datapath {
+	r.cancel()
+	<-r.done
+	last, err := Take(ctx, r.node)
+	if err != nil {
+		return &results.Datapath{Node: r.node.Name(), Notes: []string{err.Error()}}
+	}
+	r.acc.Add(last.Rules)
+	return Window(r.node.Name(), r.first, last, r.acc.Counts(), r.acc.Changed, conns, targetConns)
+}
+
+// Discard stops reading without a result.
+func (r *Recorder) Discard() {
+	r.cancel()
+	<-r.done
+}
