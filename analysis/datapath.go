@@ -28,6 +28,12 @@ type DatapathRow struct {
 	TargetConnections int64  `json:"targetConnections"`
 	// Engines are per engine: rules installed and work per new connection.
 	Engines []EngineRow `json:"engines"`
+	// BPFNsPerRun and BPFNsPerTargetConn are the run time of the BPF
+	// programs on the target pod's interface per run (about one per packet)
+	// and per new connection to the target; BPFRunsPerTargetConn their runs.
+	BPFNsPerRun          float64 `json:"bpfNsPerRun,omitempty"`
+	BPFNsPerTargetConn   float64 `json:"bpfNsPerTargetConnection,omitempty"`
+	BPFRunsPerTargetConn float64 `json:"bpfRunsPerTargetConnection,omitempty"`
 	// SoftirqUs and SystemUs are the node's softirq and system CPU per new
 	// connection, in microseconds.
 	SoftirqUs float64 `json:"softirqUs"`
@@ -73,7 +79,7 @@ func buildDatapath(sources []Source) *DatapathTable {
 		type sum struct{ rules, checks, chains, walk float64 }
 		engines := map[string]*sum{}
 		var order []string
-		var softirq, system, busy, runq, load1, secs float64
+		var softirq, system, busy, runq, load1, secs, bpfRuns, bpfNs float64
 		n := 0
 		for _, kc := range cells {
 			if kc.key != r.key {
@@ -97,6 +103,10 @@ func buildDatapath(sources []Source) *DatapathTable {
 				s.chains += e.ChainsEntered
 				s.walk += e.SelectedEvaluations
 			}
+			if b := d.BPF; b != nil {
+				bpfRuns += float64(b.RunCount)
+				bpfNs += float64(b.Runtime)
+			}
 			if c := d.CPU; c != nil {
 				sec := c.Duration.Seconds()
 				softirq += c.Softirq * sec
@@ -117,6 +127,11 @@ func buildDatapath(sources []Source) *DatapathTable {
 				ChecksPerConn:     results.PerConnection(s.checks, row.Connections),
 				ChainsPerConn:     results.PerConnection(s.chains, row.Connections),
 				WalkPerTargetConn: results.PerConnection(s.walk, row.TargetConnections)})
+		}
+		if bpfRuns > 0 {
+			row.BPFNsPerRun = bpfNs / bpfRuns
+			row.BPFNsPerTargetConn = results.PerConnection(bpfNs, row.TargetConnections)
+			row.BPFRunsPerTargetConn = results.PerConnection(bpfRuns, row.TargetConnections)
 		}
 		row.SoftirqUs = 1e6 * results.PerConnection(softirq, row.Connections)
 		row.SystemUs = 1e6 * results.PerConnection(system, row.Connections)
@@ -230,6 +245,10 @@ func (t *DatapathTable) section() Section {
 			cols = append(cols, "policy walk/target conn")
 		}
 	}
+	bpf := slices.ContainsFunc(t.Rows, func(r DatapathRow) bool { return r.BPFNsPerRun > 0 })
+	if bpf {
+		cols = append(cols, "BPF ns/run", "BPF runs/target conn", "BPF ns/target conn")
+	}
 	cols = append(cols, "softirq µs/conn", "system µs/conn", "busy cores", "run queue", "load1")
 	g := newGrid("Datapath per new connection (the target server's node, over each step's latency window)", t.RowTitle, cols)
 	records := [][]string{{"label", "mesh", "step", "policies", "node", "connections", "engine", "rules", "checksPerConnection", "chainsPerConnection", "walkPerTargetConnection", "softirqUs", "systemUs", "busyCores", "runQueue", "load1"}}
@@ -256,6 +275,9 @@ func (t *DatapathTable) section() Section {
 			records = append(records, []string{r.Label, r.Mesh, r.Step, fmt.Sprint(r.Policies), r.Node, fmt.Sprint(r.Connections), e.Engine, fmt.Sprint(e.Rules),
 				fmt.Sprintf("%g", e.ChecksPerConn), fmt.Sprintf("%g", e.ChainsPerConn), fmt.Sprintf("%g", e.WalkPerTargetConn),
 				fmt.Sprintf("%g", r.SoftirqUs), fmt.Sprintf("%g", r.SystemUs), fmt.Sprintf("%g", r.BusyCores), fmt.Sprintf("%g", r.RunQueue), fmt.Sprintf("%g", r.Load1)})
+		}
+		if bpf {
+			line = append(line, fmt.Sprintf("%.0f", r.BPFNsPerRun), fmt.Sprintf("%.1f", r.BPFRunsPerTargetConn), fmt.Sprintf("%.0f", r.BPFNsPerTargetConn))
 		}
 		line = append(line, fmt.Sprintf("%.1f", r.SoftirqUs), fmt.Sprintf("%.1f", r.SystemUs),
 			fmt.Sprintf("%.2f of %d", r.BusyCores, r.CPUs), fmt.Sprintf("%.1f", r.RunQueue), fmt.Sprintf("%.2f", r.Load1))

@@ -2,6 +2,7 @@ package datapath
 
 import (
 	"context"
+	"net"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ const ReadEvery = time.Second
 type Recorder struct {
 	node   Node
 	first  *Snapshot
+	bpf    *bpfWindow
 	acc    Accumulator
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -25,13 +27,18 @@ type Recorder struct {
 }
 
 // Record takes the window's first snapshot and reads the rule counters
-// every interval until Stop.
-func Record(ctx context.Context, node Node, every time.Duration) (*Recorder, error) {
+// every interval until Stop. With target, the address of the pod the
+// policies select, it also follows the BPF programs attached to the pod's
+// interface, where the node can run code in its namespace.
+func Record(ctx context.Context, node Node, every time.Duration, target net.IP) (*Recorder, error) {
 	first, err := Take(ctx, node)
 	if err != nil {
 		return nil, err
 	}
 	r := &Recorder{node: node, first: first, done: make(chan struct{})}
+	if ns, ok := node.(InNetns); ok && target != nil {
+		r.bpf = openBPF(ns, target, first)
+	}
 	r.acc.Add(first.Rules)
 	ctx, r.cancel = context.WithCancel(ctx)
 	go r.loop(ctx, every)
@@ -70,11 +77,18 @@ func (r *Recorder) Stop(ctx context.Context, conns, targetConns int64) *results.
 		return &results.Datapath{Node: r.node.Name(), Notes: []string{err.Error()}}
 	}
 	r.acc.Add(last.Rules)
-	return Window(r.node.Name(), r.first, last, r.acc.Counts(), r.acc.Changed, conns, targetConns)
+	d := Window(r.node.Name(), r.first, last, r.acc.Counts(), r.acc.Changed, conns, targetConns)
+	if r.bpf != nil {
+		d.BPF, d.Notes = r.bpf.close(d.Notes)
+	}
+	return d
 }
 
 // Discard stops reading without a result.
 func (r *Recorder) Discard() {
 	r.cancel()
 	<-r.done
+	if r.bpf != nil {
+		r.bpf.close(nil)
+	}
 }

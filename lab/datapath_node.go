@@ -29,3 +29,6 @@ func DatapathNode(stateDir, name string) (datapath.Node, error) {
 	}
 	return nodeNetns{nodes[i]}, nil
 }
+
+// Do runs fn inside the node's network namespace (datapath.InNetns).
+func (n nodeNetns) Do(fn func() error) error { return nsnet.Do(n.node.Netns(), fn) }

@@ -22,6 +22,9 @@ type Datapath struct {
 	// Changed counts rules rewritten during the window: their counters
 	// restarted, so the figures are approximate when it is not 0.
 	Changed int `json:"changed,omitempty"`
+	// BPF is the run statistics of the BPF programs attached to the target
+	// pod's interface (an eBPF engine such as Cilium); nil where none is.
+	BPF *BPFWork `json:"bpf,omitempty"`
 	// CPU is the node's CPU over the window (softirq and system time hold
 	// the datapath's work); Load is the node's load meanwhile.
 	CPU  *CPU      `json:"cpu,omitempty"`
@@ -66,4 +69,12 @@ func PerConnection(n float64, conns int64) float64 {
 		return 0
 	}
 	return n / float64(conns)
+}
+
+// BPFWork is the window's runs of the BPF programs on one interface.
+type BPFWork struct {
+	Interface string        `json:"interface"`
+	Programs  int           `json:"programs"`
+	RunCount  uint64        `json:"runCount"`
+	Runtime   time.Duration `json:"runtimeNs"`
 }

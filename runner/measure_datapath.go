@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 
 	"github.com/meshbench/meshbench/datapath"
@@ -29,7 +30,7 @@ func (r *run) openDatapath(ctx context.Context) datapathWindow {
 	}
 	if err == nil {
 		var rec *datapath.Recorder
-		if rec, err = datapath.Record(ctx, node, datapath.ReadEvery); err == nil {
+		if rec, err = datapath.Record(ctx, node, datapath.ReadEvery, net.ParseIP(r.targetIP)); err == nil {
 			return datapathWindow{rec: rec}
 		}
 	}

@@ -28,6 +28,8 @@ type run struct {
 	// serverNodes are the nodes of the target's and the control's servers,
 	// by arm.
 	serverNodes map[string]string
+	// targetIP is the target server pod's address.
+	targetIP string
 	doc         *results.Document
 	// step names the step being measured, for the progress bar.
 	step string
@@ -315,6 +317,9 @@ func (r *run) deployServers(ctx context.Context) (targetURL, controlURL string, 
 			r.serverNodes = map[string]string{}
 		}
 		r.serverNodes[arm] = pod.Spec.NodeName
+		if arm == results.ArmTarget {
+			r.targetIP = pod.Status.PodIP
+		}
 	}
 	return urls[cluster.RoleServer], urls[cluster.RoleControl], nil
 }
