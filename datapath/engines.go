@@ -7,9 +7,6 @@ type Engine struct {
 	Name string
 	// Owns says whether a chain is the engine's.
 	Owns func(chain string) bool
-	// Selected says whether only packets of pods a policy selects enter
-	// the chain; nil when the engine has no such chains.
-	Selected func(chain string) bool
 }
 
 func prefixed(prefixes ...string) func(string) bool {
@@ -25,14 +22,14 @@ func prefixed(prefixes ...string) func(string) bool {
 
 // Engines are the engines whose chains the lab and common clusters have.
 // kube-router's network policy controller jumps from KUBE-ROUTER-FORWARD
-// (and -INPUT, -OUTPUT) to one KUBE-POD-FW-* chain per pod a policy
-// selects, and from there to one KUBE-NWPLCY-* chain per policy; kube-proxy
-// owns the Service chains.
+// (and -INPUT, -OUTPUT) to one KUBE-POD-FW-* chain per local pod (-d and
+// -s the pod's address), and from a selected pod's chain to one
+// KUBE-NWPLCY-* chain per policy that selects it; kube-proxy owns the
+// Service chains.
 var Engines = []Engine{
 	{
-		Name:     "kube-router",
-		Owns:     prefixed("KUBE-ROUTER-", "KUBE-POD-FW-", "KUBE-NWPLCY-"),
-		Selected: prefixed("KUBE-POD-FW-", "KUBE-NWPLCY-"),
+		Name: "kube-router",
+		Owns: prefixed("KUBE-ROUTER-", "KUBE-POD-FW-", "KUBE-NWPLCY-"),
 	},
 	{
 		Name: "kube-proxy",
@@ -40,4 +37,48 @@ var Engines = []Engine{
 			"KUBE-POSTROUTING", "KUBE-MARK-", "KUBE-FORWARD", "KUBE-PROXY-", "KUBE-FIREWALL",
 			"KUBE-EXTERNAL-SERVICES", "KUBE-KUBELET-CANARY"),
 	},
+}
+
+// PodChains are the chains of t that only one pod's packets enter: those
+// the engine's rules jump to for destination ip ("-d ip/32"), and below
+// them every chain all of whose callers are among them (a policy's chain
+// jumped to from this pod's chain alone, not the chains every pod's
+// packets share).
+func PodChains(t *Table, ip string, owns func(string) bool) map[string]bool {
+	match := "-d " + ip + "/32 "
+	callers := map[string]map[string]bool{}
+	tree := map[string]bool{}
+	for name, c := range t.Chains {
+		for _, r := range c.Rules {
+			if _, ok := t.Chains[r.Target]; !ok {
+				continue
+			}
+			if callers[r.Target] == nil {
+				callers[r.Target] = map[string]bool{}
+			}
+			callers[r.Target][name] = true
+			if owns(name) && owns(r.Target) && strings.Contains(r.Spec+" ", match) {
+				tree[r.Target] = true
+			}
+		}
+	}
+	for grew := true; grew; {
+		grew = false
+		for name := range tree {
+			for _, r := range t.Chains[name].Rules {
+				j := r.Target
+				if _, ok := t.Chains[j]; !ok || tree[j] || !owns(j) {
+					continue
+				}
+				all := true
+				for caller := range callers[j] {
+					all = all && tree[caller]
+				}
+				if all {
+					tree[j], grew = true, true
+				}
+			}
+		}
+	}
+	return tree
 }

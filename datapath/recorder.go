@@ -18,6 +18,7 @@ const ReadEvery = time.Second
 // Recorder follows a node's counters through a window.
 type Recorder struct {
 	node   Node
+	target net.IP
 	first  *Snapshot
 	bpf    *bpfWindow
 	acc    Accumulator
@@ -35,7 +36,7 @@ func Record(ctx context.Context, node Node, every time.Duration, target net.IP) 
 	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{node: node, first: first, done: make(chan struct{})}
+	r := &Recorder{node: node, target: target, first: first, done: make(chan struct{})}
 	if ns, ok := node.(InNetns); ok && target != nil {
 		r.bpf = openBPF(ns, target, first)
 	}
@@ -77,7 +78,11 @@ func (r *Recorder) Stop(ctx context.Context, conns, targetConns int64) *results.
 		return &results.Datapath{Node: r.node.Name(), Notes: []string{err.Error()}}
 	}
 	r.acc.Add(last.Rules)
-	d := Window(r.node.Name(), r.first, last, r.acc.Counts(), r.acc.Changed, conns, targetConns)
+	target := ""
+	if r.target != nil {
+		target = r.target.String()
+	}
+	d := Window(r.node.Name(), r.first, last, r.acc.Counts(), r.acc.Changed, target, conns, targetConns)
 	if r.bpf != nil {
 		d.BPF, d.Notes = r.bpf.close(d.Notes)
 	}

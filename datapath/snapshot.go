@@ -69,8 +69,9 @@ func parseLoad(text string) (runQueue, load1 float64) {
 // Window is the node's work between snapshots a and b for the given new
 // connections; counts are the rule counters' packets over the window (an
 // Accumulator's, which survives rewrites) and changed the rules it could
-// not follow.
-func Window(node string, a, b *Snapshot, counts *Ruleset, changed int, conns, targetConns int64) *results.Datapath {
+// not follow; target is the address of the pod the policies select, whose
+// own chains' checks are its policy walk.
+func Window(node string, a, b *Snapshot, counts *Ruleset, changed int, target string, conns, targetConns int64) *results.Datapath {
 	d := &results.Datapath{Node: node, Duration: b.At.Sub(a.At), Connections: conns, TargetConnections: targetConns, Changed: changed}
 	d.Notes = append(append(d.Notes, a.Notes...), b.Notes...)
 	if counts != nil && b.Rules != nil {
@@ -83,12 +84,13 @@ func Window(node string, a, b *Snapshot, counts *Ruleset, changed int, conns, ta
 			if ew.Rules == 0 {
 				continue
 			}
-			for _, w := range walks {
+			for table, w := range walks {
 				all := w.Sum(e.Owns)
 				ew.Evaluations += all.Evaluations
 				ew.ChainsEntered += all.Entered
-				if e.Selected != nil {
-					ew.SelectedEvaluations += w.Sum(e.Selected).Evaluations
+				if target != "" {
+					pod := PodChains(counts.Tables[table], target, e.Owns)
+					ew.SelectedEvaluations += w.Sum(func(c string) bool { return pod[c] }).Evaluations
 				}
 			}
 			d.Engines = append(d.Engines, ew)

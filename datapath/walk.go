@@ -72,17 +72,20 @@ func WalkCounts(counts *Ruleset, table string) Walk {
 	}
 	// absorbed is the share of a chain's packets that ended in it or below.
 	absorbed := map[string]float64{}
+	visiting := map[string]bool{}
 	var share func(name string, depth int) float64
 	share = func(name string, depth int) float64 {
 		if f, ok := absorbed[name]; ok {
 			return f
 		}
+		if visiting[name] {
+			return 0 // iptables refuses loops; this guards a malformed dump
+		}
+		visiting[name] = true
 		c := t.Chains[name]
 		end := 0.0
-		if depth < 64 { // iptables refuses loops; the bound guards a malformed dump
-			for i, r := range c.Rules {
-				end += delta[name][i] * fate(t, r, func(j string) float64 { return share(j, depth+1) })
-			}
+		for i, r := range c.Rules {
+			end += delta[name][i] * fate(t, r, func(j string) float64 { return share(j, depth+1) })
 		}
 		in := entered[name]
 		if c.Builtin {

@@ -174,7 +174,7 @@ func TestWalkCountsTheRulesEveryPacketIsCheckedAgainst(t *testing.T) {
 	if n := after.Rules.RuleCount(func(c string) bool { return c == "MBT-POD" }); n != decoys+3 {
 		t.Errorf("MBT-POD holds %d rules, want %d", n, decoys+3)
 	}
-	d := datapath.Window(server, before, after, acc.Counts(), acc.Changed, conns, conns)
+	d := datapath.Window(server, before, after, acc.Counts(), acc.Changed, "", conns, conns)
 	if d.CPU == nil || d.Load == nil || d.Load.CPUs < 1 {
 		t.Errorf("window CPU %+v load %+v: want the node's CPU and load", d.CPU, d.Load)
 	}

@@ -42,9 +42,9 @@ type EngineWork struct {
 	// the times a packet entered one of them.
 	Evaluations   float64 `json:"evaluations"`
 	ChainsEntered float64 `json:"chainsEntered"`
-	// SelectedEvaluations are the checks in chains only packets of pods a
-	// policy selects enter (kube-router's per-pod firewall chains and the
-	// policy chains below them): the policies' walk, the target's alone.
+	// SelectedEvaluations are the checks in the chains only the target
+	// pod's packets enter (kube-router's firewall chain of that pod and the
+	// chains of the policies that select it): the policies' walk.
 	SelectedEvaluations float64 `json:"selectedEvaluations,omitempty"`
 }
 

@@ -1,0 +1,55 @@
+package datapath
+
+import (
+	"os"
+	"testing"
+)
+
+// kube-router's filter table on a lab node with three ports-shape policies
+// selecting the server pod 10.244.0.2 (iptables-save -c of a real run): the
+// server's own chains are its firewall chain and the three policies'
+// chains, not the chains every pod's packets share.
+func TestPodChainsOfKubeRouter(t *testing.T) {
+	b, err := os.ReadFile("testdata/kube-router-3-policies.save")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ParseSave(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter := rs.Tables["filter"]
+	got := PodChains(filter, "10.244.0.2", Engines[0].Owns)
+	want := []string{"KUBE-POD-FW-KTJC7W6IGAA7F7OA", "KUBE-NWPLCY-H6AR2X2EACJXDCLL", "KUBE-NWPLCY-3IPJDOZCOU46U7QS", "KUBE-NWPLCY-3GA4EF7CJ6UMKLR4"}
+	if len(got) != len(want) {
+		t.Errorf("pod chains %v, want %v", got, want)
+	}
+	for _, c := range want {
+		if !got[c] {
+			t.Errorf("pod chains %v lack %s", got, c)
+		}
+	}
+	if n := rs.RuleCount(Engines[0].Owns); n < 50 {
+		t.Errorf("kube-router rules: %d", n)
+	}
+	// A comment with escaped quotes does not end the rule's text early.
+	r := filter.Chains["KUBE-NWPLCY-COMMON"].Rules[1]
+	if r.Target != "ACCEPT" || r.Packets != 1416 {
+		t.Errorf("second rule of KUBE-NWPLCY-COMMON: %+v", r)
+	}
+}
+
+func FuzzParseSave(f *testing.F) {
+	b, _ := os.ReadFile("testdata/kube-router-3-policies.save")
+	f.Add(b)
+	f.Add([]byte("*filter\n:INPUT ACCEPT [1:2]\n[3:4] -A INPUT -m comment --comment \"a \\\" b\" -j DROP\nCOMMIT\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rs, err := ParseSave(data)
+		if err != nil {
+			return
+		}
+		for name := range rs.Tables {
+			_ = WalkCounts(rs, name)
+		}
+	})
+}
