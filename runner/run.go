@@ -30,7 +30,7 @@ type run struct {
 	serverNodes map[string]string
 	// targetIP is the target server pod's address.
 	targetIP string
-	doc         *results.Document
+	doc      *results.Document
 	// step names the step being measured, for the progress bar.
 	step string
 	// measured counts the steps measured so far across meshes and shapes:
