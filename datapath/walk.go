@@ -11,8 +11,11 @@ package datapath
 // the chain, and a packet leaves the chain at a terminating target (ACCEPT,
 // DROP, RETURN, ...) or, at a jump, with the share of the jumped-to chain's
 // packets that ended there. Where several rules jump to one chain, its
-// packets' fate is shared out in proportion: the figures are exact for
-// chains with one caller and close for the rest.
+// packets' fate is shared out in proportion; past such a jump the walk
+// counts the packets still in the chain from the rules below that matched
+// them (every packet a later rule matched passed the rules before it),
+// which is exact for chains that end in a rule every packet matches, as
+// kube-router's do.
 type Walk struct {
 	// Chains are the figures of every chain that saw packets.
 	Chains map[string]ChainWork
@@ -63,10 +66,12 @@ func WalkCounts(counts *Ruleset, table string) Walk {
 		policy[name] = float64(c.PolicyPackets)
 	}
 	entered := map[string]float64{}
+	callers := map[string]int{} // rules that jump to a chain
 	for name, c := range t.Chains {
 		for i, r := range c.Rules {
 			if _, ok := t.Chains[r.Target]; ok {
 				entered[r.Target] += delta[name][i]
+				callers[r.Target]++
 			}
 		}
 	}
@@ -110,13 +115,28 @@ func WalkCounts(counts *Ruleset, table string) Walk {
 		if in <= 0 {
 			continue
 		}
-		left, evals := in, 0.0
+		// reach[i] is the most packets any rule from i on matched: every one
+		// of them passed rule i, so at least that many reached it.
+		reach := make([]float64, len(c.Rules)+1)
+		for i := len(c.Rules) - 1; i >= 0; i-- {
+			reach[i] = max(reach[i+1], delta[name][i])
+		}
+		left, evals, shared := in, 0.0, false
 		for i, r := range c.Rules {
+			if shared {
+				// Past a jump to a chain other chains jump to as well, the
+				// share that ended there is that chain's average, not this
+				// caller's (established packets of some pods, new ones of
+				// others): the packets later rules matched are the better
+				// count of those still here.
+				left = reach[i]
+			}
 			if left <= 0 {
 				break
 			}
 			evals += left
-			left -= delta[name][i] * leaves(t, r, func(j string) float64 { return share(j, 0) })
+			left = max(left-delta[name][i]*leaves(t, r, func(j string) float64 { return share(j, 0) }), reach[i+1])
+			shared = shared || callers[r.Target] > 1 && fate(t, r, func(j string) float64 { return share(j, 0) }) > 0
 		}
 		w.Chains[name] = ChainWork{Entered: in, Evaluations: evals}
 	}

@@ -54,8 +54,8 @@ func TestRunDatapathWalkGrowsWithThePolicies(t *testing.T) {
 	if len(walk) != 5 {
 		t.Fatalf("datapath figures for %v: want step 0 and steps 100, 200 of both shapes", walk)
 	}
-	if walk["0/"] > 5 {
-		t.Errorf("step 0: %.1f checks per new connection in per-pod chains; want few (no pod is selected)", walk["0/"])
+	if walk["0/"] > 20 {
+		t.Errorf("step 0: a walk of %.1f checks per new connection to the target; want a few (no policy selects it, only its own chain's rules)", walk["0/"])
 	}
 	for _, n := range []int{100, 200} {
 		key := itoa(n) + "/ports"
