@@ -139,7 +139,7 @@ func buildDatapath(sources []Source) *DatapathTable {
 			row.BusyCores, row.RunQueue, row.Load1 = busy/float64(n), runq/float64(n), load1/float64(n)
 		}
 		if row.Changed > 0 {
-			t.note(fmt.Sprintf("%s: %d rules were rewritten during the window (the engine resynced); their counters restarted, so the figures are a lower bound", r.Label, row.Changed))
+			t.note(fmt.Sprintf("%s: the engine rewrote its rules during the window (%d rule counters restarted or appeared, counted over every read): the counts follow them from read to read, a second apart, and miss what a rule matched between its last read and its restart", r.Label, row.Changed))
 		}
 		t.Rows = append(t.Rows, row)
 	}
