@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/meshbench/meshbench/lab/nsnet"
@@ -50,6 +51,9 @@ func down(ctx context.Context, o Options, l layout) error {
 	if err := removeNetworks(o); err != nil {
 		errs = append(errs, err)
 	}
+	if err := removeWireGuardSockets(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := restoreIPForward(l); err != nil {
 		errs = append(errs, err)
 	}
@@ -59,7 +63,7 @@ func down(ctx context.Context, o Options, l layout) error {
 	// Only a clean host drops the marker, so a failed down can be retried.
 	// etcd's data and the nodes' pod records go too: the next up starts an
 	// empty cluster.
-	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology()} {
+	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology(), filepath.Dir(l.flannelNetConf())} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}
@@ -73,7 +77,7 @@ func down(ctx context.Context, o Options, l layout) error {
 // nodes and the controllers, then the apiserver, then etcd.
 var stopRanks = [][]string{
 	{agentName},
-	{proxyName, routerName, schedulerName, managerName},
+	{proxyName, routerName, flanneldName, wireguardName, schedulerName, managerName},
 	{apiserverName},
 	{etcdName},
 }

@@ -134,3 +134,22 @@ func checkReady(ctx context.Context, l layout, nodes []Node) error {
 	}
 	return nil
 }
+
+// nodeRegistered is met once the Node exists with its podCIDR (flanneld's
+// subnet manager reads it at start).
+func nodeRegistered(l layout, name string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		c, err := client(l)
+		if err != nil {
+			return err
+		}
+		n, err := c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if n.Spec.PodCIDR == "" {
+			return fmt.Errorf("node %s has no podCIDR yet", name)
+		}
+		return nil
+	}
+}

@@ -132,6 +132,10 @@ func belongs(pid int, l layout) (labProcess, bool) {
 		if flag == "--hostname-override" || flag == "--node-name" {
 			node = value
 		}
+		if flag == "--subnet-file" && node == "" {
+			// flanneld's: <state dir>/nodes/<node>/flannel/subnet.env
+			node = filepath.Base(filepath.Dir(filepath.Dir(value)))
+		}
 	}
 	if !under {
 		return labProcess{}, false
@@ -140,10 +144,11 @@ func belongs(pid int, l layout) (labProcess, bool) {
 }
 
 // labExecutables are the base names of the lab's processes; meshbench counts
-// only as `meshbench lab agent`.
+// only as `meshbench lab agent` or `meshbench lab wireguard`.
 var labExecutables = map[string]bool{
 	"etcd": true, "kube-apiserver": true, "kube-controller-manager": true,
 	"kube-scheduler": true, "kube-proxy": true, "kube-router": true,
+	"flanneld": true,
 }
 
 func labComponentName(argv []string) (string, bool) {
@@ -155,6 +160,9 @@ func labComponentName(argv []string) (string, bool) {
 	}
 	if len(argv) >= 3 && argv[1] == "lab" && argv[2] == "agent" {
 		return agentName, true
+	}
+	if len(argv) >= 3 && argv[1] == "lab" && argv[2] == "wireguard" {
+		return wireguardName, true
 	}
 	return "", false
 }
