@@ -126,6 +126,7 @@ func nodeComponents(l layout, o Options, n Node) map[string]component {
 			"--pod-cidr="+n.PodCIDR.String(),
 			"--cni-conf-dir="+l.cniConfDir(n.Name),
 			"--cni-bin-dir="+o.BinDir,
+			"--node-annotation="+networkAnnotations(o.Network),
 		),
 		proxyName: c(proxyName, bin(proxyName),
 			"--kubeconfig="+kc(proxyID),

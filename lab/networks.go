@@ -89,3 +89,25 @@ func ParseNetwork(s string) (Network, error) {
 	}
 	return "", fmt.Errorf("--network %q: want one of %s", s, strings.Join(names, ", "))
 }
+
+// The Node annotations announcing the lab's network (package meshes reads
+// the same keys; a test holds them equal).
+const (
+	NetworkAnnotation       = "meshbench.io/network"
+	NetworkMTUAnnotation    = "meshbench.io/network-mtu"
+	NetworkCipherAnnotation = "meshbench.io/network-cipher"
+)
+
+// networkAnnotations are the node agent's --node-annotation value: the
+// network, its MTU and its cipher, which `meshbench detect` and the results
+// document read from the Nodes.
+func networkAnnotations(n Network) string {
+	if n == "" {
+		n = DefaultNetwork
+	}
+	s := fmt.Sprintf("%s=%s,%s=%d", NetworkAnnotation, n, NetworkMTUAnnotation, n.MTU())
+	if c := n.Cipher(); c != "" {
+		s += fmt.Sprintf(",%s=%s", NetworkCipherAnnotation, c)
+	}
+	return s
+}

@@ -53,6 +53,9 @@ type Config struct {
 	// NoSchedule taint so that the scheduler keeps other pods off a
 	// second node).
 	Taints []corev1.Taint
+	// Annotations are set on the Node when the agent registers it (the
+	// lab's network, which detect reads).
+	Annotations map[string]string
 	// LeavePods keeps pods' processes and networks when Run returns, for a
 	// restarted agent to take over; by default Run stops them.
 	LeavePods bool

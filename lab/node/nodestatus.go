@@ -63,6 +63,14 @@ func (a *Agent) registerNode(ctx context.Context) error {
 		if n.Labels == nil {
 			n.Labels = map[string]string{}
 		}
+		if n.Annotations == nil {
+			n.Annotations = map[string]string{}
+		}
+		for k, v := range a.cfg.Annotations {
+			if n.Annotations[k] != v {
+				n.Annotations[k], changed = v, true
+			}
+		}
 		for k, v := range labels {
 			if n.Labels[k] != v {
 				n.Labels[k], changed = v, true
