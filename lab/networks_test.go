@@ -2,11 +2,13 @@ package lab_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -137,6 +139,8 @@ func testNetwork(t *testing.T, network lab.Network) {
 		}
 	}
 
+	runStudy(t, l, opts, network)
+
 	// A crash of everything, then down.
 	if killAll(t, opts.StateDir) == 0 {
 		t.Fatal("no lab process to kill")
@@ -220,4 +224,40 @@ func getBody(ctx context.Context, t *testing.T, netns, url string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// runStudy runs `meshbench run --placement cross-node --policies 0,20
+// --measure latency,throughput,rtt` on the lab (small counts) and checks the
+// results document records the network, its MTU and cipher.
+func runStudy(t *testing.T, l *lab.Lab, opts lab.Options, network lab.Network) {
+	t.Helper()
+	doc := filepath.Join(t.TempDir(), "run.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, opts.Meshbench, "run", "--kubeconfig", l.Kubeconfig(),
+		"--placement", "cross-node", "--policies", "0,20", "--measure", "latency,throughput,rtt",
+		"--sizes", ".5k", "--requests", "100", "--warmup", "5", "--rtt-requests", "200",
+		"--streams", "1", "--stream-duration", "2s", "--results", doc)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("meshbench run on %s: %v\n%s", network, err, out)
+	}
+	b, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Cluster struct {
+			Network       string `json:"network"`
+			NetworkMTU    int    `json:"networkMTU"`
+			NetworkCipher string `json:"networkCipher"`
+		} `json:"cluster"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Cluster.Network != string(network) || d.Cluster.NetworkMTU != network.MTU() || d.Cluster.NetworkCipher != network.Cipher() {
+		t.Errorf("the results document records network %q mtu %d cipher %q; want %q %d %q",
+			d.Cluster.Network, d.Cluster.NetworkMTU, d.Cluster.NetworkCipher, network, network.MTU(), network.Cipher())
+	}
 }
