@@ -60,10 +60,9 @@ func flannelComponent(l layout, o Options, n Node) component {
 		"--ip-masq=false",
 		"--healthz-port=0",
 	}}
-	// flanneld finds its Node by NODE_NAME; its argument names the node for
-	// lab down and status.
+	// flanneld finds its Node by NODE_NAME; lab down and status find the
+	// node from its --subnet-file.
 	c.env = []string{"NODE_NAME=" + n.Name}
-	c.args = append(c.args, "--hostname-override="+n.Name)
 	return c
 }
 
@@ -154,6 +153,9 @@ func flannelCNIConfig(l layout, n Node, s flannelSubnet) map[string]any {
 		},
 	}
 }
+
+// flannelVXLANDevice is the VXLAN device flanneld makes for VNI 1.
+const flannelVXLANDevice = "flannel.1"
 
 // flannelBridge is the bridge the pods of a vxlan node hang off (flannel's
 // CNI plugin names it the same).

@@ -153,3 +153,25 @@ func nodeRegistered(l layout, name string) func(context.Context) error {
 		return nil
 	}
 }
+
+// flannelUp is met once node n's flanneld wrote its subnet.env and made its
+// VXLAN device.
+func flannelUp(l layout, n Node) func(context.Context) error {
+	return func(context.Context) error {
+		if _, err := readFlannelSubnet(l.flannelSubnetEnv(n.Name)); err != nil {
+			return err
+		}
+		if !nsnet.LinkExists(n.Netns(), flannelVXLANDevice) {
+			return fmt.Errorf("no %s in %s", flannelVXLANDevice, n.Netns())
+		}
+		return nil
+	}
+}
+
+// wireguardUp is met while node n's WireGuard device exists and answers on
+// its UAPI socket with a key and its peers.
+func wireguardUp(n Node) func(context.Context) error {
+	return func(context.Context) error {
+		return wireguardConfigured(n)
+	}
+}

@@ -134,3 +134,21 @@ func removeWireGuardSockets() error {
 	}
 	return nil
 }
+
+// wireguardConfigured reports whether node n's device runs, configured: a
+// private key and the lab's port (a restarted device has neither).
+func wireguardConfigured(n Node) error {
+	c, err := wgctrl.New()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	d, err := c.Device(WireGuardDevice(n))
+	if err != nil {
+		return err
+	}
+	if d.PrivateKey == (wgtypes.Key{}) || d.ListenPort != WireGuardPort {
+		return fmt.Errorf("%s is not configured (no key, or not on port %d)", d.Name, WireGuardPort)
+	}
+	return nil
+}
