@@ -22,9 +22,11 @@ const defaultStopGrace = 5 * time.Second
 
 // Down stops the lab at o.StateDir and removes everything it made on the
 // host: processes, pod network namespaces (and the processes in them), the
-// node namespaces (and with them each node's links, routes, iptables chains,
-// ipsets and conntrack), the underlay namespace and its bridge, and the
-// host's veth onto it with its routes. It finds processes by their
+// node namespaces (and with them each node's links — flannel's VXLAN device
+// and cni0 bridge, the WireGuard TUN devices — routes, iptables chains,
+// ipsets and conntrack), the underlay namespace and its bridge, the host's
+// veth onto it with its routes, the WireGuard devices' UAPI sockets and
+// flannel's state under the state directory. It finds processes by their
 // state-directory argument and namespaces and links by the lab's names, so it
 // also cleans after a crash or a SIGKILL of everything, and running it twice
 // is harmless. It touches nothing the lab did not make.
