@@ -14,9 +14,11 @@ import (
 	"github.com/meshbench/meshbench/lab/nsnet"
 )
 
-// capture records every frame crossing the lab's underlay bridge, through an
-// AF_PACKET socket bound to the bridge inside the underlay namespace (what
-// tcpdump -i mblab-br does), until stop is called.
+// capture records every frame crossing the lab's underlay, through an
+// AF_PACKET socket bound to every interface of the underlay namespace (the
+// bridge's ports: frames the bridge forwards between ports never show on the
+// bridge device itself), as tcpdump -i any there would, until stop is
+// called. A frame shows once per port it crosses.
 type capture struct {
 	fd     int
 	mu     sync.Mutex
@@ -30,15 +32,14 @@ func startCapture(t *testing.T) *capture {
 	t.Helper()
 	c := &capture{fd: -1, done: make(chan struct{})}
 	err := nsnet.Do(lab.UnderlayNetns, func() error {
-		ifi, err := net.InterfaceByName(lab.UnderlayBridge)
-		if err != nil {
+		if _, err := net.InterfaceByName(lab.UnderlayBridge); err != nil {
 			return err
 		}
 		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ALL)))
 		if err != nil {
 			return err
 		}
-		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi.Index}); err != nil {
+		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: 0}); err != nil {
 			unix.Close(fd)
 			return err
 		}
