@@ -13,7 +13,7 @@ for n in "${networks[@]}"; do
   "$bin/meshbench" lab up --nodes 2 --network "$n"
   rc=0
   KUBECONFIG=$("$bin/meshbench" lab kubeconfig) "$bin/meshbench" run \
-    --placement cross-node --policies 0 --sizes .5k,100k --requests 1000 --rate 100 \
+    --placement cross-node --policies 0 --sizes .5k --requests 500 --rate 100 --rtt-requests 1000 \
     --measure latency,throughput,rtt,cpu --streams 1,4 --stream-duration 5s \
     --results "$out/$n.json" -o markdown > "$out/$n.md" || rc=$?
   "$bin/meshbench" lab down
