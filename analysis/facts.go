@@ -29,7 +29,10 @@ type RunFacts struct {
 	Command    string    `json:"command,omitempty"`
 	Kubernetes string    `json:"kubernetes,omitempty"`
 	// Engine is the detected CNI or policy engine, e.g. "kube-router".
-	Engine    string   `json:"engine,omitempty"`
+	Engine string `json:"engine,omitempty"`
+	// Network is how pods reached other nodes, with its MTU and cipher in
+	// words, e.g. "wireguard (mtu 1420, ChaCha20-Poly1305)".
+	Network   string   `json:"network,omitempty"`
 	Nodes     []string `json:"nodes,omitempty"`
 	Kernel    string   `json:"kernel,omitempty"`
 	Placement string   `json:"placement,omitempty"`
@@ -76,6 +79,7 @@ func (rf *RunFacts) add(d *results.Document) {
 	if c := d.Cluster; c != nil {
 		rf.Kubernetes = cmp.Or(rf.Kubernetes, c.KubernetesVersion)
 		rf.Engine = cmp.Or(rf.Engine, c.CNI)
+		rf.Network = cmp.Or(rf.Network, networkWords(c.Network, c.NetworkMTU, c.NetworkCipher))
 		rf.Placement = cmp.Or(rf.Placement, c.Placement)
 		for _, n := range c.Nodes {
 			if !slices.Contains(rf.Nodes, n.Name) {
@@ -176,9 +180,10 @@ func (f *Facts) Title() string {
 			parts = append(parts, strings.Join(values, " / ")+unit)
 		}
 	}
-	var engines, nodes, placements, kinds, meshes, rates, requests []string
+	var engines, networks, nodes, placements, kinds, meshes, rates, requests []string
 	for _, r := range f.Runs {
 		engines = appendNew(engines, r.Engine)
+		networks = appendNew(networks, r.Network)
 		if len(r.Nodes) > 0 {
 			nodes = appendNew(nodes, plural(len(r.Nodes), "node"))
 		}
@@ -197,6 +202,7 @@ func (f *Facts) Title() string {
 		}
 	}
 	add(engines, "")
+	add(networks, "")
 	add(meshes, "")
 	add(nodes, "")
 	add(placements, "")
@@ -221,4 +227,23 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// networkWords names a network with its MTU and cipher, e.g. "wireguard
+// (mtu 1420, ChaCha20-Poly1305)"; "" when none was recorded.
+func networkWords(name string, mtu int, cipher string) string {
+	if name == "" {
+		return ""
+	}
+	var extra []string
+	if mtu > 0 {
+		extra = append(extra, fmt.Sprintf("mtu %d", mtu))
+	}
+	if cipher != "" {
+		extra = append(extra, cipher)
+	}
+	if len(extra) == 0 {
+		return name
+	}
+	return name + " (" + strings.Join(extra, ", ") + ")"
 }

@@ -13,11 +13,13 @@ const CNIConfigName = "10-meshbench.conflist"
 // CNINetworkName is the network's name in every node's conflist.
 const CNINetworkName = "meshbench-lab"
 
-// cniConfig is node n's conflist: the reference ptp plugin (a veth per pod,
+// ptpCNIConfig is node n's conflist on the routed and wireguard networks:
+// the reference ptp plugin (a veth per pod,
 // the node routing to it, the pod routing through the node: the routed model
 // of Calico and kube-router) with host-local IPAM over the node's pod CIDR,
 // keeping its leases under the node's own state directory.
-func cniConfig(l layout, n Node) map[string]any {
+// The pods' MTU is the network's (the tunnel's on wireguard).
+func ptpCNIConfig(l layout, n Node, mtu int) map[string]any {
 	return map[string]any{
 		"cniVersion": "1.0.0",
 		"name":       CNINetworkName,
@@ -26,7 +28,7 @@ func cniConfig(l layout, n Node) map[string]any {
 		"plugins": []any{
 			map[string]any{
 				"type":   "ptp",
-				"mtu":    MTU,
+				"mtu":    mtu,
 				"ipMasq": false,
 				"ipam": map[string]any{
 					"type":    "host-local",
@@ -39,14 +41,14 @@ func cniConfig(l layout, n Node) map[string]any {
 	}
 }
 
-// writeCNIConfig writes node n's conflist into its CNI configuration
+// writeCNIConfig writes node n's conflist conf into its CNI configuration
 // directory (atomically: an agent may be reading it).
-func writeCNIConfig(l layout, n Node) error {
+func writeCNIConfig(l layout, n Node, conf map[string]any) error {
 	dir := l.cniConfDir(n.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(cniConfig(l, n), "", "  ")
+	b, err := json.MarshalIndent(conf, "", "  ")
 	if err != nil {
 		return err
 	}

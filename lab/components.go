@@ -17,6 +17,10 @@ const (
 	agentName     = "node-agent"
 	proxyName     = "kube-proxy"
 	routerName    = "kube-router"
+	// On the vxlan and wireguard networks each node also runs flanneld or
+	// its WireGuard device (`meshbench lab wireguard`).
+	flanneldName  = "flanneld"
+	wireguardName = "wireguard"
 )
 
 var controlPlaneOrder = []string{etcdName, apiserverName, managerName, schedulerName}
@@ -28,7 +32,7 @@ var binaries = []string{apiserverName, managerName, schedulerName, proxyName, ro
 
 // cniPlugins are the CNI plugins the node agents call (`make lab` builds them
 // from github.com/containernetworking/plugins).
-var cniPlugins = []string{"ptp", "host-local", "loopback"}
+var cniPlugins = []string{"ptp", "bridge", "host-local", "loopback"}
 
 func loopbackURL(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
 
@@ -111,6 +115,8 @@ func nodeComponents(l layout, o Options, n Node) map[string]component {
 		return component{name: name, node: n.Name, netns: n.Netns(), path: path, args: args}
 	}
 	return map[string]component{
+		flanneldName:  flannelComponent(l, o, n),
+		wireguardName: wireguardComponent(l, o, n),
 		agentName: c(agentName, o.Meshbench,
 			"lab", "agent",
 			"--state-dir="+l.nodeDir(n.Name),
@@ -120,6 +126,7 @@ func nodeComponents(l layout, o Options, n Node) map[string]component {
 			"--pod-cidr="+n.PodCIDR.String(),
 			"--cni-conf-dir="+l.cniConfDir(n.Name),
 			"--cni-bin-dir="+o.BinDir,
+			"--node-annotation="+networkAnnotations(o.Network),
 		),
 		proxyName: c(proxyName, bin(proxyName),
 			"--kubeconfig="+kc(proxyID),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/meshbench/meshbench/lab/nsnet"
@@ -21,9 +22,11 @@ const defaultStopGrace = 5 * time.Second
 
 // Down stops the lab at o.StateDir and removes everything it made on the
 // host: processes, pod network namespaces (and the processes in them), the
-// node namespaces (and with them each node's links, routes, iptables chains,
-// ipsets and conntrack), the underlay namespace and its bridge, and the
-// host's veth onto it with its routes. It finds processes by their
+// node namespaces (and with them each node's links — flannel's VXLAN device
+// and cni0 bridge, the WireGuard TUN devices — routes, iptables chains,
+// ipsets and conntrack), the underlay namespace and its bridge, the host's
+// veth onto it with its routes, the WireGuard devices' UAPI sockets and
+// flannel's state under the state directory. It finds processes by their
 // state-directory argument and namespaces and links by the lab's names, so it
 // also cleans after a crash or a SIGKILL of everything, and running it twice
 // is harmless. It touches nothing the lab did not make.
@@ -50,6 +53,9 @@ func down(ctx context.Context, o Options, l layout) error {
 	if err := removeNetworks(o); err != nil {
 		errs = append(errs, err)
 	}
+	if err := removeWireGuardSockets(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := restoreIPForward(l); err != nil {
 		errs = append(errs, err)
 	}
@@ -59,7 +65,7 @@ func down(ctx context.Context, o Options, l layout) error {
 	// Only a clean host drops the marker, so a failed down can be retried.
 	// etcd's data and the nodes' pod records go too: the next up starts an
 	// empty cluster.
-	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology()} {
+	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology(), filepath.Dir(l.flannelNetConf())} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}
@@ -73,7 +79,7 @@ func down(ctx context.Context, o Options, l layout) error {
 // nodes and the controllers, then the apiserver, then etcd.
 var stopRanks = [][]string{
 	{agentName},
-	{proxyName, routerName, schedulerName, managerName},
+	{proxyName, routerName, flanneldName, wireguardName, schedulerName, managerName},
 	{apiserverName},
 	{etcdName},
 }

@@ -134,3 +134,44 @@ func checkReady(ctx context.Context, l layout, nodes []Node) error {
 	}
 	return nil
 }
+
+// nodeRegistered is met once the Node exists with its podCIDR (flanneld's
+// subnet manager reads it at start).
+func nodeRegistered(l layout, name string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		c, err := client(l)
+		if err != nil {
+			return err
+		}
+		n, err := c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if n.Spec.PodCIDR == "" {
+			return fmt.Errorf("node %s has no podCIDR yet", name)
+		}
+		return nil
+	}
+}
+
+// flannelUp is met once node n's flanneld wrote its subnet.env and made its
+// VXLAN device.
+func flannelUp(l layout, n Node) func(context.Context) error {
+	return func(context.Context) error {
+		if _, err := readFlannelSubnet(l.flannelSubnetEnv(n.Name)); err != nil {
+			return err
+		}
+		if !nsnet.LinkExists(n.Netns(), flannelVXLANDevice) {
+			return fmt.Errorf("no %s in %s", flannelVXLANDevice, n.Netns())
+		}
+		return nil
+	}
+}
+
+// wireguardUp is met while node n's WireGuard device exists and answers on
+// its UAPI socket with a key and its peers.
+func wireguardUp(n Node) func(context.Context) error {
+	return func(context.Context) error {
+		return wireguardConfigured(n)
+	}
+}

@@ -23,10 +23,17 @@ import (
 // where the lab cannot run.
 func startLab(t *testing.T, nodes int) (*lab.Lab, lab.Options) {
 	t.Helper()
+	return startLabOn(t, nodes, lab.DefaultNetwork)
+}
+
+// startLabOn is startLab with the given network between the nodes.
+func startLabOn(t *testing.T, nodes int, network lab.Network) (*lab.Lab, lab.Options) {
+	t.Helper()
 	labtest.Requirements(t)
 	labtest.Lock(t)
 	opts := labtest.Options(t, t.TempDir())
 	opts.Nodes = nodes
+	opts.Network = network
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l, err := lab.Start(ctx, opts)

@@ -44,6 +44,9 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if err := CheckNodeCount(o.Nodes); err != nil {
 		return nil, &PreflightError{[]string{err.Error()}}
 	}
+	if _, err := ParseNetwork(string(o.Network)); err != nil {
+		return nil, &PreflightError{[]string{err.Error()}}
+	}
 	l := layout(o.StateDir)
 	lab := &Lab{opts: o, l: l, nodes: Nodes(o.Nodes)}
 
@@ -61,12 +64,13 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 
 	if len(findProcesses(l)) > 0 {
 		running, _ := readTopology(l)
-		if err := checkReady(ctx, l, running); err == nil && len(running) == o.Nodes {
+		network, _ := readNetwork(l)
+		if err := checkReady(ctx, l, running); err == nil && len(running) == o.Nodes && network == o.Network {
 			o.step("lab already running at %s (%d nodes)", l.dir(), len(running))
 			lab.reused = true
 			return lab, nil
 		} else if err == nil {
-			o.step("replacing the lab at %s: it runs %d nodes, %d asked", l.dir(), len(running), o.Nodes)
+			o.step("replacing the lab at %s: it runs %d nodes on %s, %d on %s asked", l.dir(), len(running), network, o.Nodes, o.Network)
 		} else {
 			o.step("removing the remains of a lab that is not healthy at %s", l.dir())
 		}
@@ -107,16 +111,20 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	if err := writeKubeconfigs(l); err != nil {
 		return fmt.Errorf("kubeconfigs: %w", err)
 	}
-	if err := writeTopology(l, nodes); err != nil {
+	if err := writeTopology(l, nodes, o.Network); err != nil {
 		return err
 	}
-	o.step("underlay %s (%s/%d on the host's %s) and %d node namespaces", UnderlayBridge, ControlPlaneIP, UnderlayPrefixLen, HostInterface, len(nodes))
-	if err := setupNetwork(l, nodes); err != nil {
+	o.step("underlay %s (%s/%d on the host's %s) and %d node namespaces, network %s", UnderlayBridge, ControlPlaneIP, UnderlayPrefixLen, HostInterface, len(nodes), o.Network)
+	if err := setupNetwork(l, nodes, o.Network); err != nil {
 		return err
 	}
-	for _, n := range nodes {
-		if err := writeCNIConfig(l, n); err != nil {
-			return fmt.Errorf("node %s: %w", n.Name, err)
+	// On the vxlan network each node's conflist is written once its
+	// flanneld has its subnet; until then its agent stays NotReady.
+	if o.Network != VXLAN {
+		for _, n := range nodes {
+			if err := writeCNIConfig(l, n, ptpCNIConfig(l, n, o.Network.MTU())); err != nil {
+				return fmt.Errorf("node %s: %w", n.Name, err)
+			}
 		}
 	}
 	cp := controlPlane(l, o)
@@ -137,6 +145,15 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	}
 	watch := newWatcher(l)
 
+	if o.Network == WireGuard {
+		o.step("starting a userspace WireGuard device (wireguard-go) on every node")
+		if err := launch(perNode(wireguardName)...); err != nil {
+			return err
+		}
+		if err := configureWireGuard(ctx, nodes); err != nil {
+			return err
+		}
+	}
 	o.step("starting etcd")
 	if err := launch(cp[etcdName]); err != nil {
 		return err
@@ -154,6 +171,11 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	o.step("starting kube-controller-manager, kube-scheduler and %d node agents", len(nodes))
 	if err := launch(append([]component{cp[managerName], cp[schedulerName]}, perNode(agentName)...)...); err != nil {
 		return err
+	}
+	if o.Network == VXLAN {
+		if err := startFlannel(ctx, l, o, nodes, launch, perNode); err != nil {
+			return err
+		}
 	}
 	// kube-proxy and kube-router read their Node at start (kube-router exits
 	// when it is missing).
@@ -177,6 +199,6 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 			return err
 		}
 	}
-	o.step("lab ready: %d nodes in %s", len(nodes), time.Since(began).Round(100*time.Millisecond))
+	o.step("lab ready: %d nodes on the %s network in %s", len(nodes), o.Network, time.Since(began).Round(100*time.Millisecond))
 	return nil
 }

@@ -18,7 +18,7 @@ import (
 // the Service CIDR via the first node, whose kube-proxy translates it. Each
 // step keeps what exists, so a second run converges. The marker is written
 // first, so a crash in between still lets down clean.
-func setupNetwork(l layout, nodes []Node) error {
+func setupNetwork(l layout, nodes []Node, network Network) error {
 	if err := os.WriteFile(l.hostMarker(), []byte("the lab may have objects on this host; `meshbench lab down` removes them\n"), 0o644); err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func setupNetwork(l layout, nodes []Node) error {
 		return err
 	}
 	for _, n := range nodes {
-		if err := setupNode(n, nodes); err != nil {
+		if err := setupNode(n, nodes, network); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 	}
@@ -60,8 +60,10 @@ func setupNetwork(l layout, nodes []Node) error {
 }
 
 // setupNode makes node n's namespace, wires its eth0 to the underlay, turns
-// on forwarding and routes the other nodes' pod CIDRs.
-func setupNode(n Node, all []Node) error {
+// on forwarding and, on the routed network, routes the other nodes' pod
+// CIDRs via their node IPs (on the others, flanneld or the WireGuard setup
+// routes them through the overlay: no route may bypass it).
+func setupNode(n Node, all []Node, network Network) error {
 	ns := n.Netns()
 	if err := nsnet.Create(ns); err != nil {
 		return err
@@ -78,6 +80,9 @@ func setupNode(n Node, all []Node) error {
 	// The node routes its pods' traffic, as every Kubernetes node does.
 	if err := nsnet.Sysctl(ns, "net/ipv4/ip_forward", "1"); err != nil {
 		return fmt.Errorf("net.ipv4.ip_forward: %w", err)
+	}
+	if network != Routed {
+		return nil
 	}
 	for _, m := range all {
 		if m.Index == n.Index {

@@ -27,6 +27,14 @@ func (l layout) nodesDir() string           { return filepath.Join(string(l), "n
 // cniConfDir is the node's CNI configuration directory (its conflist).
 func (l layout) cniConfDir(node string) string { return filepath.Join(l.nodeDir(node), "cni", "net.d") }
 
+// flannelNetConf is flanneld's network configuration, shared by the nodes.
+func (l layout) flannelNetConf() string { return filepath.Join(string(l), "flannel", "net-conf.json") }
+
+// flannelSubnetEnv is where node's flanneld writes its subnet.env.
+func (l layout) flannelSubnetEnv(node string) string {
+	return filepath.Join(l.nodeDir(node), "flannel", "subnet.env")
+}
+
 // topology records the nodes of the running lab.
 func (l layout) topology() string { return filepath.Join(string(l), "nodes.json") }
 

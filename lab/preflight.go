@@ -51,7 +51,11 @@ func preflight(ctx context.Context, l layout, o Options) error {
 		p = append(p, "missing tools: apt-get install "+strings.Join(pkgs, " "))
 	}
 	var missing []string
-	for _, b := range binaries {
+	need := binaries
+	if o.Network == VXLAN {
+		need = append(append([]string(nil), binaries...), flanneldName)
+	}
+	for _, b := range need {
 		if _, err := os.Stat(filepath.Join(o.BinDir, b)); err != nil {
 			missing = append(missing, b)
 		}
@@ -66,6 +70,14 @@ func preflight(ctx context.Context, l layout, o Options) error {
 	}
 	if err := exec.CommandContext(ctx, o.Meshbench, "lab", "agent", "--help").Run(); err != nil {
 		p = append(p, fmt.Sprintf("%s has no working `lab agent` command (%v): run make build", o.Meshbench, err))
+	}
+	if o.Network == WireGuard {
+		if err := exec.CommandContext(ctx, o.Meshbench, "lab", "wireguard", "--help").Run(); err != nil {
+			p = append(p, fmt.Sprintf("%s has no working `lab wireguard` command (%v): run make build", o.Meshbench, err))
+		}
+		if _, err := os.Stat("/dev/net/tun"); err != nil {
+			p = append(p, "the wireguard network needs TUN devices: /dev/net/tun is missing (modprobe tun)")
+		}
 	}
 	p = append(p, portProblems()...)
 	p = append(p, hostConflicts(l)...)

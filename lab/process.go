@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/meshbench/meshbench/lab/nsnet"
 )
@@ -52,6 +55,7 @@ func startDetached(l layout, c component) (int, error) {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "=== %s %s %s\n", time.Now().Format(time.RFC3339), c.path, strings.Join(c.args, " "))
+	keepInheritedFDsToSelf()
 	cmd := exec.Command(c.path, c.args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), c.env...)
@@ -132,6 +136,10 @@ func belongs(pid int, l layout) (labProcess, bool) {
 		if flag == "--hostname-override" || flag == "--node-name" {
 			node = value
 		}
+		if flag == "--subnet-file" && node == "" {
+			// flanneld's: <state dir>/nodes/<node>/flannel/subnet.env
+			node = filepath.Base(filepath.Dir(filepath.Dir(value)))
+		}
 	}
 	if !under {
 		return labProcess{}, false
@@ -140,10 +148,11 @@ func belongs(pid int, l layout) (labProcess, bool) {
 }
 
 // labExecutables are the base names of the lab's processes; meshbench counts
-// only as `meshbench lab agent`.
+// only as `meshbench lab agent` or `meshbench lab wireguard`.
 var labExecutables = map[string]bool{
 	"etcd": true, "kube-apiserver": true, "kube-controller-manager": true,
 	"kube-scheduler": true, "kube-proxy": true, "kube-router": true,
+	"flanneld": true,
 }
 
 func labComponentName(argv []string) (string, bool) {
@@ -155,6 +164,9 @@ func labComponentName(argv []string) (string, bool) {
 	}
 	if len(argv) >= 3 && argv[1] == "lab" && argv[2] == "agent" {
 		return agentName, true
+	}
+	if len(argv) >= 3 && argv[1] == "lab" && argv[2] == "wireguard" {
+		return wireguardName, true
 	}
 	return "", false
 }
@@ -212,4 +224,18 @@ func waitGone(ctx context.Context, pid int, d time.Duration) bool {
 		}
 	}
 	return !alive(pid)
+}
+
+var inheritedOnce sync.Once
+
+// keepInheritedFDsToSelf marks every file descriptor above stderr
+// close-on-exec before the first component starts. Go opens its own that
+// way, but not what this process inherited: under `flock LOCK meshbench lab
+// up`, the lock's descriptor would pass on to every component, which outlive
+// the command, so the lock would stay held by the lab itself and a later
+// `flock LOCK meshbench lab down` would wait forever.
+func keepInheritedFDsToSelf() {
+	inheritedOnce.Do(func() {
+		_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	})
 }

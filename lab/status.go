@@ -58,7 +58,14 @@ func status(ctx context.Context, l layout, nodes []Node) []ComponentStatus {
 	add(apiserverName, "", &check{"/readyz", apiserverReady(l)})
 	add(managerName, "", nil)
 	add(schedulerName, "", nil)
+	network, _ := readNetwork(l)
 	for _, n := range nodes {
+		switch network {
+		case VXLAN:
+			add(flanneldName, n.Name, &check{"subnet.env and " + flannelVXLANDevice, flannelUp(l, n)})
+		case WireGuard:
+			add(wireguardName, n.Name, &check{"device " + WireGuardDevice(n), wireguardUp(n)})
+		}
 		add(agentName, n.Name, &check{"node Ready", nodeReady(l, n.Name)})
 		add(proxyName, n.Name, &check{"/healthz on " + n.IP.String(), kubeProxyHealthy(n)})
 		add(routerName, n.Name, &check{"chain KUBE-ROUTER-FORWARD", kubeRouterChains(n)})

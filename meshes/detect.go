@@ -65,6 +65,8 @@ type Detected struct {
 	// CRDs maps the CRDs of the policy kinds (and Gateway API's, for Istio's
 	// waypoints) to whether they are installed.
 	CRDs map[string]bool `json:"crds,omitempty"`
+	// Network is how pods reach other nodes, where the nodes announce it.
+	Network *Network `json:"network,omitempty"`
 	// Notes say what could not be read (RBAC) or is not ready.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -107,6 +109,9 @@ func Detect(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface)
 		return d, err
 	}
 	d.PolicyEngines = append(d.PolicyEngines, engines...)
+	if d.Network, err = f.network(ctx); err != nil {
+		return d, err
+	}
 	if dyn != nil {
 		if d.CRDs, err = f.crds(ctx, dyn); err != nil {
 			return d, err

@@ -128,6 +128,9 @@ func (d Detected) String() string {
 	for i := range d.PolicyEngines {
 		add(&d.PolicyEngines[i])
 	}
+	if d.Network != nil {
+		lines = append(lines, d.Network.String())
+	}
 	if len(lines) == 0 {
 		return "no mesh or policy engine recognised"
 	}

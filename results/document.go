@@ -59,6 +59,13 @@ type Cluster struct {
 	CNI string `json:"cni,omitempty"`
 	// Meshes are the detected meshes with versions, e.g. {"istio-ambient": "1.31.1"}.
 	Meshes map[string]string `json:"meshes,omitempty"`
+	// Network is how pods reach other nodes ("routed", "vxlan",
+	// "wireguard" on the meshbench lab), NetworkMTU the pods' MTU on it and
+	// NetworkCipher its encryption between nodes (e.g.
+	// "ChaCha20-Poly1305"); empty where the nodes do not announce them.
+	Network       string `json:"network,omitempty"`
+	NetworkMTU    int    `json:"networkMTU,omitempty"`
+	NetworkCipher string `json:"networkCipher,omitempty"`
 	// Placement is "same-node" or "cross-node".
 	Placement string `json:"placement,omitempty"`
 	Namespace string `json:"namespace,omitempty"`

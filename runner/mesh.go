@@ -21,6 +21,9 @@ func (r *run) requireMeshes(ctx context.Context, facts *results.Cluster) error {
 		return fmt.Errorf("detecting meshes: %w", err)
 	}
 	facts.CNI, facts.Meshes = describe(d)
+	if d.Network != nil {
+		facts.Network, facts.NetworkMTU, facts.NetworkCipher = d.Network.Name, d.Network.MTU, d.Network.Cipher
+	}
 	r.doc.Notes = append(r.doc.Notes, d.Notes...)
 	for _, m := range r.cfg.Meshes {
 		if err := d.Require(m); err != nil {

@@ -35,20 +35,28 @@ binaries built by 'make lab'.`,
 	cmd.PersistentFlags().StringVar(&stateDir, "state-dir", lab.StateDirFromEnv(), "directory of the lab's certificates, kubeconfig, logs and pid files (env MESHBENCH_LAB_DIR)")
 	opts := func() lab.Options { return lab.Options{StateDir: stateDir, Progress: os.Stderr} }
 	var nodes int
+	var network string
 
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Start the lab and wait until it is ready",
 		Example: `  meshbench lab up              # two nodes: runs measure across nodes, like a real cluster
   meshbench lab up --nodes 1    # one node
-  meshbench lab up --nodes 3`,
+  meshbench lab up --nodes 3
+  meshbench lab up --network vxlan       # flannel's VXLAN overlay between nodes
+  meshbench lab up --network wireguard   # userspace WireGuard (wireguard-go) tunnels between nodes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := lab.CheckNodeCount(nodes); err != nil {
 				return usageErr(err)
 			}
+			nw, err := lab.ParseNetwork(network)
+			if err != nil {
+				return usageErr(err)
+			}
 			o := opts()
 			o.Nodes = nodes
+			o.Network = nw
 			l, err := lab.Start(cmd.Context(), o)
 			var pe *lab.PreflightError
 			if errors.As(err, &pe) {
@@ -62,6 +70,7 @@ binaries built by 'make lab'.`,
 		},
 	}
 	up.Flags().IntVar(&nodes, "nodes", lab.DefaultNodes, fmt.Sprintf("number of nodes, %d-%d; each is a network namespace with its own agent, kube-proxy and kube-router", lab.MinNodes, lab.MaxNodes))
+	up.Flags().StringVar(&network, "network", string(lab.DefaultNetwork), "how pods reach other nodes: routed (node routes on the underlay), vxlan (flannel, VXLAN overlay) or wireguard (userspace WireGuard tunnels, ChaCha20-Poly1305); ipsec is refused where the kernel has no ESP")
 	down := &cobra.Command{
 		Use:   "down",
 		Short: "Stop the lab and remove everything it made on this host",

@@ -64,6 +64,7 @@ func newLabAgentCmd() *cobra.Command {
 	f.StringVar(&cfg.NodeName, "node-name", cfg.NodeName, "name of the Node to register")
 	f.StringVar(&cfg.NodeIP, "node-ip", cfg.NodeIP, "the Node's InternalIP, on a local interface; the kubelet API listens on it")
 	f.StringVar(&cfg.PodCIDR, "pod-cidr", cfg.PodCIDR, "range of pod IPs (the Node's podCIDR)")
+	f.StringToStringVar(&cfg.Annotations, "node-annotation", nil, "key=value annotations of the Node (the lab's network), repeatable")
 	f.StringVar(&cfg.CNIConfDir, "cni-conf-dir", "", "directory of the node's CNI configuration; its first .conflist wires pods (required)")
 	f.StringVar(&cfg.CNIBinDir, "cni-bin-dir", "", "directory of the CNI plugins (required)")
 	f.IntVar(&cfg.KubeletPort, "kubelet-port", cfg.KubeletPort, "HTTPS port of the kubelet API (container logs)")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -52,6 +53,9 @@ type Config struct {
 	// NoSchedule taint so that the scheduler keeps other pods off a
 	// second node).
 	Taints []corev1.Taint
+	// Annotations are set on the Node when the agent registers it (the
+	// lab's network, which detect reads).
+	Annotations map[string]string
 	// LeavePods keeps pods' processes and networks when Run returns, for a
 	// restarted agent to take over; by default Run stops them.
 	LeavePods bool
@@ -94,6 +98,25 @@ type Agent struct {
 
 	mu   sync.Mutex
 	pods map[string]*podState // by namespace/name
+
+	// networkReady is set once the node's CNI configuration is loaded; the
+	// Node is Ready only then.
+	networkReady atomic.Bool
+}
+
+// waitCNI loads the node's CNI configuration as soon as it appears.
+func waitCNI(ctx context.Context, cfg Config) (*CNI, error) {
+	for {
+		cni, err := NewCNI(cfg.CNIConfDir, cfg.CNIBinDir, filepath.Join(cfg.StateDir, "cni-cache"))
+		if !errors.Is(err, ErrNoCNIConfig) {
+			return cni, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // Run registers the node and serves its pods until ctx ends.
@@ -127,7 +150,8 @@ func run(ctx context.Context, cfg Config, client kubernetes.Interface) error {
 	if a.store, err = NewStore(cfg.StateDir); err != nil {
 		return err
 	}
-	if a.cni, err = NewCNI(cfg.CNIConfDir, cfg.CNIBinDir, filepath.Join(cfg.StateDir, "cni-cache")); err != nil {
+	cni, err := NewCNI(cfg.CNIConfDir, cfg.CNIBinDir, filepath.Join(cfg.StateDir, "cni-cache"))
+	if err != nil && !errors.Is(err, ErrNoCNIConfig) {
 		return err
 	}
 	a.queue = workqueue.NewTypedRateLimitingQueue(workqueue.NewTypedItemExponentialFailureRateLimiter[string](200*time.Millisecond, 30*time.Second))
@@ -146,6 +170,19 @@ func run(ctx context.Context, cfg Config, client kubernetes.Interface) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); a.heartbeat(ctx) }()
+	// As the kubelet does, the node stays NotReady (and gets no pods wired)
+	// until its network plugin wrote a CNI configuration.
+	if cni == nil {
+		a.log.Info("waiting for a CNI configuration", "dir", cfg.CNIConfDir)
+		if cni, err = waitCNI(ctx, cfg); err != nil {
+			return err
+		}
+	}
+	a.cni = cni
+	a.networkReady.Store(true)
+	if err := a.updateNodeStatus(ctx); err != nil {
+		return err
+	}
 
 	factory := informers.NewSharedInformerFactoryWithOptions(a.client, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {

@@ -29,6 +29,10 @@ type CNI struct {
 // loopbackConfig brings up a pod's lo, as containerd's built-in one does.
 const loopbackConfig = `{"cniVersion": "1.0.0", "name": "cni-loopback", "plugins": [{"type": "loopback"}]}`
 
+// ErrNoCNIConfig means the node's network plugin has not written its
+// conflist yet (flannel writes it once it has the node's subnet).
+var ErrNoCNIConfig = errors.New("no .conflist")
+
 // NewCNI loads the network from the first .conflist (by name) in confDir;
 // plugins are executables in binDir; libcni caches each attachment's result
 // in cacheDir (which CHECK and DEL read).
@@ -38,7 +42,7 @@ func NewCNI(confDir, binDir, cacheDir string) (*CNI, error) {
 		return nil, fmt.Errorf("CNI configuration directory %s: %w", confDir, err)
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("no .conflist in the CNI configuration directory %s", confDir)
+		return nil, fmt.Errorf("%w in the CNI configuration directory %s", ErrNoCNIConfig, confDir)
 	}
 	sort.Strings(files)
 	network, err := libcni.NetworkConfFromFile(files[0])

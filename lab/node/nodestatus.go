@@ -63,6 +63,14 @@ func (a *Agent) registerNode(ctx context.Context) error {
 		if n.Labels == nil {
 			n.Labels = map[string]string{}
 		}
+		if n.Annotations == nil {
+			n.Annotations = map[string]string{}
+		}
+		for k, v := range a.cfg.Annotations {
+			if n.Annotations[k] != v {
+				n.Annotations[k], changed = v, true
+			}
+		}
 		for k, v := range labels {
 			if n.Labels[k] != v {
 				n.Labels[k], changed = v, true
@@ -135,8 +143,12 @@ func (a *Agent) updateNodeStatus(ctx context.Context) error {
 			OperatingSystem:         runtime.GOOS,
 			Architecture:            runtime.GOARCH,
 		}
+		ready := corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "the lab's node agent is running"}
+		if !a.networkReady.Load() {
+			ready = corev1.NodeCondition{Type: corev1.NodeReady, Status: corev1.ConditionFalse, Reason: "KubeletNotReady", Message: "container runtime network not ready: no CNI configuration in " + a.cfg.CNIConfDir}
+		}
 		want := []corev1.NodeCondition{
-			{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "the lab's node agent is running"},
+			ready,
 			{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory"},
 			{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure"},
 			{Type: corev1.NodePIDPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientPID"},
