@@ -50,6 +50,9 @@ func down(ctx context.Context, o Options, l layout) error {
 	if err := removeNetworks(o); err != nil {
 		errs = append(errs, err)
 	}
+	if err := removeCiliumObjects(o, l); err != nil {
+		errs = append(errs, err)
+	}
 	if err := restoreIPForward(l); err != nil {
 		errs = append(errs, err)
 	}
@@ -59,7 +62,7 @@ func down(ctx context.Context, o Options, l layout) error {
 	// Only a clean host drops the marker, so a failed down can be retried.
 	// etcd's data and the nodes' pod records go too: the next up starts an
 	// empty cluster.
-	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology()} {
+	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology(), l.engineRecord()} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}
@@ -73,7 +76,7 @@ func down(ctx context.Context, o Options, l layout) error {
 // nodes and the controllers, then the apiserver, then etcd.
 var stopRanks = [][]string{
 	{agentName},
-	{proxyName, routerName, schedulerName, managerName},
+	{proxyName, routerName, ciliumName, schedulerName, managerName},
 	{apiserverName},
 	{etcdName},
 }

@@ -44,6 +44,9 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if err := CheckNodeCount(o.Nodes); err != nil {
 		return nil, &PreflightError{[]string{err.Error()}}
 	}
+	if _, err := ParseEngine(string(o.Engine)); err != nil {
+		return nil, &PreflightError{[]string{err.Error()}}
+	}
 	l := layout(o.StateDir)
 	lab := &Lab{opts: o, l: l, nodes: Nodes(o.Nodes)}
 
@@ -61,12 +64,12 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 
 	if len(findProcesses(l)) > 0 {
 		running, _ := readTopology(l)
-		if err := checkReady(ctx, l, running); err == nil && len(running) == o.Nodes {
+		if err := checkReady(ctx, l, running); err == nil && len(running) == o.Nodes && readEngine(l) == o.Engine {
 			o.step("lab already running at %s (%d nodes)", l.dir(), len(running))
 			lab.reused = true
 			return lab, nil
 		} else if err == nil {
-			o.step("replacing the lab at %s: it runs %d nodes, %d asked", l.dir(), len(running), o.Nodes)
+			o.step("replacing the lab at %s: it runs %d nodes with %s, %d with %s asked", l.dir(), len(running), readEngine(l), o.Nodes, o.Engine)
 		} else {
 			o.step("removing the remains of a lab that is not healthy at %s", l.dir())
 		}
@@ -110,12 +113,15 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	if err := writeTopology(l, nodes); err != nil {
 		return err
 	}
+	if err := writeEngine(l, o.Engine); err != nil {
+		return err
+	}
 	o.step("underlay %s (%s/%d on the host's %s) and %d node namespaces", UnderlayBridge, ControlPlaneIP, UnderlayPrefixLen, HostInterface, len(nodes))
 	if err := setupNetwork(l, nodes); err != nil {
 		return err
 	}
 	for _, n := range nodes {
-		if err := writeCNIConfig(l, n); err != nil {
+		if err := writeEngineCNIConfig(l, o.Engine, n); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 	}
@@ -131,7 +137,7 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	perNode := func(name string) []component {
 		var out []component
 		for _, n := range nodes {
-			out = append(out, nodeComponents(l, o, n)[name])
+			out = append(out, engineComponents(l, o, o.Engine, n)[name])
 		}
 		return out
 	}
@@ -151,19 +157,22 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	if err := watch.until(ctx, "kube-apiserver ready", apiserverReady(l)); err != nil {
 		return err
 	}
+	if err := prepareEngine(ctx, l, o, o.Engine, nodes); err != nil {
+		return err
+	}
 	o.step("starting kube-controller-manager, kube-scheduler and %d node agents", len(nodes))
 	if err := launch(append([]component{cp[managerName], cp[schedulerName]}, perNode(agentName)...)...); err != nil {
 		return err
 	}
-	// kube-proxy and kube-router read their Node at start (kube-router exits
-	// when it is missing).
+	// kube-proxy and the engine read their Node at start (kube-router exits
+	// when it is missing; cilium-agent waits for its pod CIDR).
 	for _, n := range nodes {
 		if err := watch.until(ctx, "node "+n.Name+" Ready", nodeReady(l, n.Name)); err != nil {
 			return err
 		}
 	}
-	o.step("starting kube-proxy and kube-router on every node")
-	if err := launch(append(perNode(proxyName), perNode(routerName)...)...); err != nil {
+	o.step("starting kube-proxy and %s on every node", engineName(o.Engine))
+	if err := launch(append(perNode(proxyName), perNode(engineName(o.Engine))...)...); err != nil {
 		return err
 	}
 	if err := watch.until(ctx, "default ServiceAccount", defaultServiceAccount(l)); err != nil {
@@ -173,9 +182,13 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 		if err := watch.until(ctx, "kube-proxy of "+n.Name+" healthy", kubeProxyHealthy(n)); err != nil {
 			return err
 		}
-		if err := watch.until(ctx, "kube-router's firewall chains on "+n.Name, kubeRouterChains(n)); err != nil {
+		c := engineCheck(l, o.Engine, n)
+		if err := watch.until(ctx, engineName(o.Engine)+" of "+n.Name+": "+c.what, c.check); err != nil {
 			return err
 		}
+	}
+	if err := publishEngine(ctx, l, o, o.Engine); err != nil {
+		return err
 	}
 	o.step("lab ready: %d nodes in %s", len(nodes), time.Since(began).Round(100*time.Millisecond))
 	return nil

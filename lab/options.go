@@ -30,6 +30,9 @@ type Options struct {
 	// Nodes is how many nodes the lab runs (MinNodes..MaxNodes). Default
 	// DefaultNodes.
 	Nodes int
+	// Engine is the NetworkPolicy engine on every node. Default
+	// EngineKubeRouter.
+	Engine Engine
 	// Timeout bounds the wait for the lab to become ready. Default 5 minutes.
 	Timeout time.Duration
 	// Progress receives one line per step; nil discards them.
@@ -60,6 +63,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Nodes == 0 {
 		o.Nodes = DefaultNodes
+	}
+	if o.Engine == "" {
+		o.Engine = EngineKubeRouter
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Minute

@@ -67,6 +67,9 @@ func preflight(ctx context.Context, l layout, o Options) error {
 	if err := exec.CommandContext(ctx, o.Meshbench, "lab", "agent", "--help").Run(); err != nil {
 		p = append(p, fmt.Sprintf("%s has no working `lab agent` command (%v): run make build", o.Meshbench, err))
 	}
+	if o.Engine == EngineCilium {
+		p = append(p, ciliumProblems(o)...)
+	}
 	p = append(p, portProblems()...)
 	p = append(p, hostConflicts(l)...)
 	if len(p) > 0 {

@@ -132,6 +132,11 @@ func belongs(pid int, l layout) (labProcess, bool) {
 		if flag == "--hostname-override" || flag == "--node-name" {
 			node = value
 		}
+		// cilium-agent names its node only in its environment; its state
+		// is under its node's directory.
+		if rest, ok := strings.CutPrefix(value, l.nodesDir()+"/"); ok && node == "" && flag == "--state-dir" {
+			node, _, _ = strings.Cut(rest, "/")
+		}
 	}
 	if !under {
 		return labProcess{}, false
@@ -144,6 +149,7 @@ func belongs(pid int, l layout) (labProcess, bool) {
 var labExecutables = map[string]bool{
 	"etcd": true, "kube-apiserver": true, "kube-controller-manager": true,
 	"kube-scheduler": true, "kube-proxy": true, "kube-router": true,
+	ciliumName: true,
 }
 
 func labComponentName(argv []string) (string, bool) {

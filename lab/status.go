@@ -17,7 +17,7 @@ type ComponentStatus struct {
 }
 
 // Status reports each component of the lab at o.StateDir: the control plane,
-// then every node's agent, kube-proxy and kube-router.
+// then every node's agent, kube-proxy and policy engine.
 func Status(ctx context.Context, o Options) []ComponentStatus {
 	o = o.withDefaults()
 	l := layout(o.StateDir)
@@ -58,10 +58,12 @@ func status(ctx context.Context, l layout, nodes []Node) []ComponentStatus {
 	add(apiserverName, "", &check{"/readyz", apiserverReady(l)})
 	add(managerName, "", nil)
 	add(schedulerName, "", nil)
+	engine := readEngine(l)
 	for _, n := range nodes {
 		add(agentName, n.Name, &check{"node Ready", nodeReady(l, n.Name)})
 		add(proxyName, n.Name, &check{"/healthz on " + n.IP.String(), kubeProxyHealthy(n)})
-		add(routerName, n.Name, &check{"chain KUBE-ROUTER-FORWARD", kubeRouterChains(n)})
+		c := engineCheck(l, engine, n)
+		add(engineName(engine), n.Name, &c)
 	}
 	return out
 }

@@ -27,7 +27,8 @@ func newLabCmd() *cobra.Command {
 this host, and 1-5 nodes, each a network namespace on a shared underlay bridge
 running a node agent (the kubelet's role; pods wired by the CNI plugins ptp,
 host-local and loopback through libcni), kube-proxy and kube-router (the
-NetworkPolicy engine). It needs Linux, root (or CAP_NET_ADMIN), and the
+NetworkPolicy engine), or with --engine cilium a cilium-agent (pods wired by
+cilium-cni, policies enforced by eBPF programs on every pod's interface). It needs Linux, root (or CAP_NET_ADMIN), and the
 binaries built by 'make lab'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
@@ -35,20 +36,27 @@ binaries built by 'make lab'.`,
 	cmd.PersistentFlags().StringVar(&stateDir, "state-dir", lab.StateDirFromEnv(), "directory of the lab's certificates, kubeconfig, logs and pid files (env MESHBENCH_LAB_DIR)")
 	opts := func() lab.Options { return lab.Options{StateDir: stateDir, Progress: os.Stderr} }
 	var nodes int
+	var engine string
 
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Start the lab and wait until it is ready",
 		Example: `  meshbench lab up              # two nodes: runs measure across nodes, like a real cluster
   meshbench lab up --nodes 1    # one node
-  meshbench lab up --nodes 3`,
+  meshbench lab up --nodes 3
+  meshbench lab up --engine cilium   # Cilium's eBPF datapath enforces the policies (make lab-cilium)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := lab.CheckNodeCount(nodes); err != nil {
 				return usageErr(err)
 			}
+			e, err := lab.ParseEngine(engine)
+			if err != nil {
+				return usageErr(err)
+			}
 			o := opts()
 			o.Nodes = nodes
+			o.Engine = e
 			l, err := lab.Start(cmd.Context(), o)
 			var pe *lab.PreflightError
 			if errors.As(err, &pe) {
@@ -61,6 +69,7 @@ binaries built by 'make lab'.`,
 			return nil
 		},
 	}
+	up.Flags().StringVar(&engine, "engine", string(lab.EngineKubeRouter), "NetworkPolicy engine on every node: kube-router (iptables and ipset) or cilium (eBPF; also enforces CiliumNetworkPolicies)")
 	up.Flags().IntVar(&nodes, "nodes", lab.DefaultNodes, fmt.Sprintf("number of nodes, %d-%d; each is a network namespace with its own agent, kube-proxy and kube-router", lab.MinNodes, lab.MaxNodes))
 	down := &cobra.Command{
 		Use:   "down",

@@ -1,0 +1,43 @@
+package lab
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+)
+
+// ciliumCNIConfig is node n's conflist under Cilium: cilium-cni alone
+// creates the pod's veth pair (lxc… on the node's side), asks the node's
+// agent for the address (from the Node's pod CIDR) and leaves the agent to
+// attach its programs, as on a real Cilium node.
+func ciliumCNIConfig(l layout, n Node) map[string]any {
+	return map[string]any{
+		"cniVersion":             "1.0.0",
+		"name":                   CNINetworkName,
+		"loadOnlyInlinedPlugins": true,
+		"plugins": []any{
+			map[string]any{
+				"type":     ciliumCNI,
+				"log-file": filepath.Join(l.ciliumDir(n.Name), "cni.log"),
+			},
+		},
+	}
+}
+
+// writeCiliumCNIConfig writes node n's Cilium conflist into its CNI
+// configuration directory, atomically.
+func writeCiliumCNIConfig(l layout, n Node) error {
+	dir := l.cniConfDir(n.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(ciliumCNIConfig(l, n), "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, "."+CNIConfigName+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, CNIConfigName))
+}
