@@ -7,16 +7,14 @@ import (
 
 // ciliumAgent is node n's cilium-agent, to run inside the node's network
 // namespace (where it makes cilium_host/cilium_net, its CILIUM_* chains,
-// routes and sysctls, all of which go with the namespace) and in a mount
-// namespace of its own: unshare gives it one, and the shell mounts the
-// node's run directory over /run/cilium before it execs the agent, so the
-// agent's fixed-path pid file and sockets (and a cgroup2 mount, should it
-// make one) stay the node's own and vanish with the agent.
+// routes and per-namespace sysctls, all of which go with the namespace) and
+// in a mount namespace of its own: unshare gives it one, and ciliumMounts
+// runs there before it execs the agent.
 func ciliumAgent(l layout, o Options, n Node) component {
 	dir := l.ciliumDir(n.Name)
 	args := []string{
 		"--mount", "--propagation", "private", "--",
-		"/bin/sh", "-c", `mount --bind "$0" ` + ciliumRuntimeDir + ` && exec "$@"`,
+		"/bin/sh", "-c", ciliumMounts,
 		l.ciliumRunDir(n.Name),
 		filepath.Join(o.BinDir, ciliumName),
 		"--k8s-kubeconfig-path=" + l.componentKubeconfig(ciliumID.file),
@@ -69,3 +67,19 @@ func ciliumAgent(l layout, o Options, n Node) component {
 		},
 	}
 }
+
+// ciliumMounts prepares the agent's mount namespace, then execs the agent
+// ("$@"). It mounts the node's run directory ($0) over /run/cilium, so the
+// agent's fixed-path pid file and sockets (and a cgroup2 mount, should it
+// make one) are the node's own and vanish with the agent. And it makes the
+// host-wide sysctls the agent would set read-only for it
+// (kernel.unprivileged_bpf_disabled=1 cannot be undone until reboot;
+// kernel.timer_migration, net.core.bpf_jit_enable and
+// fb_tunnels_only_for_init_net are the host's too): the agent ignores the
+// failed writes, as it does in kind's nodes.
+const ciliumMounts = `set -e
+mount --bind "$0" ` + ciliumRuntimeDir + `
+for p in /proc/sys/kernel /proc/sys/net/core/bpf_jit_enable /proc/sys/net/core/fb_tunnels_only_for_init_net; do
+	if [ -e "$p" ]; then mount --bind "$p" "$p"; mount -o remount,bind,ro "$p"; fi
+done
+exec "$@"`

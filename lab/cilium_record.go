@@ -10,8 +10,17 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
-	"github.com/meshbench/meshbench/meshes"
+// The ConfigMap meshbench detect reads the lab's engine from, and its keys
+// (package meshes reads them under the same names; lab cannot import it,
+// meshes' tests use the lab).
+const (
+	recordNamespace = "kube-system"
+	recordName      = "meshbench-lab"
+	recordEngine    = "policy-engine"
+	recordVersion   = "policy-engine-version"
+	recordL7Proxy   = "l7-proxy"
 )
 
 // publishCilium records the lab's engine in the ConfigMap meshbench detect
@@ -28,15 +37,15 @@ func publishCilium(ctx context.Context, l layout, o Options) error {
 		return err
 	}
 	cm := &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Namespace: meshes.LabConfigMapNamespace, Name: meshes.LabConfigMapName},
+		ObjectMeta: metav1.ObjectMeta{Namespace: recordNamespace, Name: recordName},
 		Data: map[string]string{
-			meshes.LabPolicyEngineKey:        string(EngineCilium),
-			meshes.LabPolicyEngineVersionKey: version,
-			"routing-mode":                   "native",
-			"identity-allocation-mode":       "crd",
-			"kube-proxy-replacement":         "false",
-			"encryption":                     "disabled",
-			meshes.LabL7ProxyKey:             "false",
+			recordEngine:               string(EngineCilium),
+			recordVersion:              version,
+			"routing-mode":             "native",
+			"identity-allocation-mode": "crd",
+			"kube-proxy-replacement":   "false",
+			"encryption":               "disabled",
+			recordL7Proxy:              "false",
 		},
 	}
 	api := cs.CoreV1().ConfigMaps(cm.Namespace)
