@@ -273,7 +273,7 @@ func servePod(name, nodeName string, labels map[string]string) *corev1.Pod {
 }
 
 // waitPodRunning waits until the pod runs with an IP and returns it.
-func waitPodRunning(ctx context.Context, t *testing.T, cs kubernetes.Interface, ns, name string) *corev1.Pod {
+func waitPodRunning(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns, name string) *corev1.Pod {
 	t.Helper()
 	var last *corev1.Pod
 	for {
@@ -296,7 +296,7 @@ func waitPodRunning(ctx context.Context, t *testing.T, cs kubernetes.Interface, 
 }
 
 // waitFor polls cond every 100 ms until it holds or ctx ends.
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+func waitFor(ctx context.Context, t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		select {
