@@ -59,14 +59,14 @@ func publishCilium(ctx context.Context, l layout, o Options) error {
 }
 
 // ciliumVersion is the agent's release, "v1.20.2", as `cilium-agent
-// --version` prints it ("Cilium 1.20.2 go version ...").
+// --version` prints it ("cilium-agent 1.20.2 go version ...").
 func ciliumVersion(ctx context.Context, binDir string) (string, error) {
 	out, err := exec.CommandContext(ctx, filepath.Join(binDir, ciliumName), "--version").Output()
 	if err != nil {
 		return "", fmt.Errorf("cilium-agent --version: %w", err)
 	}
 	f := strings.Fields(string(out))
-	if len(f) < 2 || f[0] != "Cilium" {
+	if len(f) < 2 || !strings.HasPrefix(f[1], "1.") && !strings.HasPrefix(f[1], "v1.") {
 		return "", fmt.Errorf("cilium-agent --version: unexpected %q", strings.TrimSpace(string(out)))
 	}
 	return "v" + strings.TrimPrefix(f[1], "v"), nil
