@@ -82,7 +82,7 @@ lab-cilium: lab $(CILIUM_BINS) $(CILIUM_BPF)
 $(CILIUM_BINS) &: $(CILIUM_SOURCES)
 	@mkdir -p $(BIN)
 	@echo "make lab-cilium: building cilium-agent and cilium-cni (github.com/cilium/cilium $(CILIUM_VERSION)) in one go build."
-	@echo "make lab-cilium: the first build takes about 25 minutes on 2 cores and prints nothing meanwhile."
+	@echo "make lab-cilium: the first build takes 25-45 minutes on 2 cores (18 min of CPU) and prints nothing meanwhile."
 	cd lab/components/cilium && CGO_ENABLED=0 $(GO) build $(COMPONENT_FLAGS) -ldflags '-s -w -X github.com/cilium/cilium/pkg/version.ciliumVersion=$(CILIUM_VERSION:v%=%)' -o $(BIN)/ ./cmd/cilium-agent ./cmd/cilium-cni
 	@touch $(CILIUM_BINS)
 
