@@ -4,8 +4,11 @@
 # and kube-router; apache2-utils (ab) and iperf3: the peers the benchmarks compare with;
 # prometheus: a real Prometheus for the cpu package's tests.
 # chromium: the headless browser the HTML report test renders its page in.
+# clang-19, llvm-19: the compiler the lab's cilium-agent builds its datapath with
+# (Debian's default clang 14 makes programs this kernel's verifier rejects);
+# util-linux: unshare, which gives each cilium-agent its own mount namespace.
 set -euo pipefail
-want=(etcd-server iptables ipset iproute2 apache2-utils iperf3 conntrack prometheus chromium)
+want=(etcd-server iptables ipset iproute2 apache2-utils iperf3 conntrack prometheus chromium clang-19 llvm-19 util-linux)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,6 +13,7 @@ const (
 	ComponentNodeAgent  = agentName
 	ComponentKubeProxy  = proxyName
 	ComponentKubeRouter = routerName
+	ComponentCilium     = ciliumName
 )
 
 // Signal sends sig to the lab's running component name, of the named node
@@ -63,7 +64,7 @@ func (lab *Lab) StartComponent(name, node string) error {
 	}
 	for _, n := range lab.nodes {
 		if n.Name == node {
-			c, ok := nodeComponents(lab.l, lab.opts, n)[name]
+			c, ok := engineComponents(lab.l, lab.opts, readEngine(lab.l), n)[name]
 			if !ok {
 				return fmt.Errorf("%q is not a node component", name)
 			}

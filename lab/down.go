@@ -56,6 +56,9 @@ func down(ctx context.Context, o Options, l layout) error {
 	if err := removeWireGuardSockets(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := removeCiliumObjects(o, l); err != nil {
+		errs = append(errs, err)
+	}
 	if err := restoreIPForward(l); err != nil {
 		errs = append(errs, err)
 	}
@@ -65,7 +68,7 @@ func down(ctx context.Context, o Options, l layout) error {
 	// Only a clean host drops the marker, so a failed down can be retried.
 	// etcd's data and the nodes' pod records go too: the next up starts an
 	// empty cluster.
-	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology(), filepath.Dir(l.flannelNetConf())} {
+	for _, p := range []string{l.hostMarker(), l.pidDir(), l.etcdData(), l.podRecords(), l.nodesDir(), l.topology(), filepath.Dir(l.flannelNetConf()), l.engineRecord()} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}
@@ -79,7 +82,7 @@ func down(ctx context.Context, o Options, l layout) error {
 // nodes and the controllers, then the apiserver, then etcd.
 var stopRanks = [][]string{
 	{agentName},
-	{proxyName, routerName, flanneldName, wireguardName, schedulerName, managerName},
+	{proxyName, routerName, flanneldName, wireguardName, ciliumName, schedulerName, managerName},
 	{apiserverName},
 	{etcdName},
 }

@@ -47,6 +47,9 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if _, err := ParseNetwork(string(o.Network)); err != nil {
 		return nil, &PreflightError{[]string{err.Error()}}
 	}
+	if _, err := ParseEngine(string(o.Engine)); err != nil {
+		return nil, &PreflightError{[]string{err.Error()}}
+	}
 	l := layout(o.StateDir)
 	lab := &Lab{opts: o, l: l, nodes: Nodes(o.Nodes)}
 
@@ -65,12 +68,12 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if len(findProcesses(l)) > 0 {
 		running, _ := readTopology(l)
 		network, _ := readNetwork(l)
-		if err := checkReady(ctx, l, running); err == nil && len(running) == o.Nodes && network == o.Network {
+		if err := checkReady(ctx, l, running); err == nil && len(running) == o.Nodes && network == o.Network && readEngine(l) == o.Engine {
 			o.step("lab already running at %s (%d nodes)", l.dir(), len(running))
 			lab.reused = true
 			return lab, nil
 		} else if err == nil {
-			o.step("replacing the lab at %s: it runs %d nodes on %s, %d on %s asked", l.dir(), len(running), network, o.Nodes, o.Network)
+			o.step("replacing the lab at %s: it runs %d nodes on %s with %s, %d on %s with %s asked", l.dir(), len(running), network, readEngine(l), o.Nodes, o.Network, o.Engine)
 		} else {
 			o.step("removing the remains of a lab that is not healthy at %s", l.dir())
 		}
@@ -114,6 +117,9 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	if err := writeTopology(l, nodes, o.Network); err != nil {
 		return err
 	}
+	if err := writeEngine(l, o.Engine); err != nil {
+		return err
+	}
 	o.step("underlay %s (%s/%d on the host's %s) and %d node namespaces, network %s", UnderlayBridge, ControlPlaneIP, UnderlayPrefixLen, HostInterface, len(nodes), o.Network)
 	if err := setupNetwork(l, nodes, o.Network); err != nil {
 		return err
@@ -122,7 +128,7 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	// flanneld has its subnet; until then its agent stays NotReady.
 	if o.Network != VXLAN {
 		for _, n := range nodes {
-			if err := writeCNIConfig(l, n, ptpCNIConfig(l, n, o.Network.MTU())); err != nil {
+			if err := writeEngineCNIConfig(l, o.Engine, n, o.Network); err != nil {
 				return fmt.Errorf("node %s: %w", n.Name, err)
 			}
 		}
@@ -139,7 +145,7 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	perNode := func(name string) []component {
 		var out []component
 		for _, n := range nodes {
-			out = append(out, nodeComponents(l, o, n)[name])
+			out = append(out, engineComponents(l, o, o.Engine, n)[name])
 		}
 		return out
 	}
@@ -168,6 +174,9 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 	if err := watch.until(ctx, "kube-apiserver ready", apiserverReady(l)); err != nil {
 		return err
 	}
+	if err := prepareEngine(ctx, l, o, o.Engine, nodes); err != nil {
+		return err
+	}
 	o.step("starting kube-controller-manager, kube-scheduler and %d node agents", len(nodes))
 	if err := launch(append([]component{cp[managerName], cp[schedulerName]}, perNode(agentName)...)...); err != nil {
 		return err
@@ -177,15 +186,15 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 			return err
 		}
 	}
-	// kube-proxy and kube-router read their Node at start (kube-router exits
-	// when it is missing).
+	// kube-proxy and the engine read their Node at start (kube-router exits
+	// when it is missing; cilium-agent waits for its pod CIDR).
 	for _, n := range nodes {
 		if err := watch.until(ctx, "node "+n.Name+" Ready", nodeReady(l, n.Name)); err != nil {
 			return err
 		}
 	}
-	o.step("starting kube-proxy and kube-router on every node")
-	if err := launch(append(perNode(proxyName), perNode(routerName)...)...); err != nil {
+	o.step("starting kube-proxy and %s on every node", engineName(o.Engine))
+	if err := launch(append(perNode(proxyName), perNode(engineName(o.Engine))...)...); err != nil {
 		return err
 	}
 	if err := watch.until(ctx, "default ServiceAccount", defaultServiceAccount(l)); err != nil {
@@ -195,10 +204,14 @@ func start(ctx context.Context, l layout, o Options, nodes []Node) error {
 		if err := watch.until(ctx, "kube-proxy of "+n.Name+" healthy", kubeProxyHealthy(n)); err != nil {
 			return err
 		}
-		if err := watch.until(ctx, "kube-router's firewall chains on "+n.Name, kubeRouterChains(n)); err != nil {
+		c := engineCheck(l, o.Engine, n)
+		if err := watch.until(ctx, engineName(o.Engine)+" of "+n.Name+": "+c.what, c.check); err != nil {
 			return err
 		}
 	}
-	o.step("lab ready: %d nodes on the %s network in %s", len(nodes), o.Network, time.Since(began).Round(100*time.Millisecond))
+	if err := publishEngine(ctx, l, o, o.Engine); err != nil {
+		return err
+	}
+	o.step("lab ready: %d nodes on the %s network with %s in %s", len(nodes), o.Network, o.Engine, time.Since(began).Round(100*time.Millisecond))
 	return nil
 }

@@ -33,6 +33,9 @@ type Options struct {
 	// Network is how pod traffic crosses between nodes. Default
 	// DefaultNetwork (routed).
 	Network Network
+	// Engine is the NetworkPolicy engine on every node. Default
+	// EngineKubeRouter.
+	Engine Engine
 	// Timeout bounds the wait for the lab to become ready. Default 5 minutes.
 	Timeout time.Duration
 	// Progress receives one line per step; nil discards them.
@@ -66,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Network == "" {
 		o.Network = DefaultNetwork
+	}
+	if o.Engine == "" {
+		o.Engine = EngineKubeRouter
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 5 * time.Minute

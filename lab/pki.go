@@ -27,8 +27,8 @@ type identity struct {
 
 // The lab's identities. The scheduler, controller-manager and kube-proxy use
 // the users Kubernetes' bootstrap RBAC roles are bound to; the admin,
-// kube-router and the node agent (which also acts for its pods) are cluster
-// admins, as on a kubeadm cluster's control-plane node.
+// kube-router, cilium-agent and the node agent (which also acts for its pods)
+// are cluster admins, as on a kubeadm cluster's control-plane node.
 var (
 	adminID     = identity{"admin", "meshbench:admin", []string{"system:masters"}}
 	schedulerID = identity{"kube-scheduler", "system:kube-scheduler", nil}
@@ -37,9 +37,10 @@ var (
 	routerID    = identity{"kube-router", "meshbench:kube-router", []string{"system:masters"}}
 	nodeID      = identity{"node", "system:node:lab-nodes", []string{"system:nodes", "system:masters"}}
 	kubeletID   = identity{"apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"system:masters"}}
+	ciliumID    = identity{"cilium-agent", "meshbench:cilium-agent", []string{"system:masters"}}
 )
 
-var clientIdentities = []identity{adminID, schedulerID, managerID, proxyID, routerID, nodeID, kubeletID}
+var clientIdentities = []identity{adminID, schedulerID, managerID, proxyID, routerID, nodeID, kubeletID, ciliumID}
 
 // certValidity is long enough that a lab left up never sees a certificate
 // expire; the lab is local and its CA is trusted only by its own kubeconfigs.

@@ -79,6 +79,12 @@ func preflight(ctx context.Context, l layout, o Options) error {
 			p = append(p, "the wireguard network needs TUN devices: /dev/net/tun is missing (modprobe tun)")
 		}
 	}
+	if o.Engine == EngineCilium {
+		p = append(p, ciliumProblems(o)...)
+		if o.Network != Routed {
+			p = append(p, fmt.Sprintf("--engine cilium runs on the routed network only (Cilium routes pods natively); --network %s is for kube-router", o.Network))
+		}
+	}
 	p = append(p, portProblems()...)
 	p = append(p, hostConflicts(l)...)
 	if len(p) > 0 {

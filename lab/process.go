@@ -140,6 +140,11 @@ func belongs(pid int, l layout) (labProcess, bool) {
 			// flanneld's: <state dir>/nodes/<node>/flannel/subnet.env
 			node = filepath.Base(filepath.Dir(filepath.Dir(value)))
 		}
+		// cilium-agent names its node only in its environment; its state
+		// is under its node's directory.
+		if rest, ok := strings.CutPrefix(value, l.nodesDir()+"/"); ok && node == "" && flag == "--state-dir" {
+			node, _, _ = strings.Cut(rest, "/")
+		}
 	}
 	if !under {
 		return labProcess{}, false
@@ -153,6 +158,7 @@ var labExecutables = map[string]bool{
 	"etcd": true, "kube-apiserver": true, "kube-controller-manager": true,
 	"kube-scheduler": true, "kube-proxy": true, "kube-router": true,
 	"flanneld": true,
+	ciliumName: true,
 }
 
 func labComponentName(argv []string) (string, bool) {

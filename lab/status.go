@@ -17,7 +17,7 @@ type ComponentStatus struct {
 }
 
 // Status reports each component of the lab at o.StateDir: the control plane,
-// then every node's agent, kube-proxy and kube-router.
+// then every node's agent, kube-proxy and policy engine.
 func Status(ctx context.Context, o Options) []ComponentStatus {
 	o = o.withDefaults()
 	l := layout(o.StateDir)
@@ -59,6 +59,7 @@ func status(ctx context.Context, l layout, nodes []Node) []ComponentStatus {
 	add(managerName, "", nil)
 	add(schedulerName, "", nil)
 	network, _ := readNetwork(l)
+	engine := readEngine(l)
 	for _, n := range nodes {
 		switch network {
 		case VXLAN:
@@ -68,7 +69,8 @@ func status(ctx context.Context, l layout, nodes []Node) []ComponentStatus {
 		}
 		add(agentName, n.Name, &check{"node Ready", nodeReady(l, n.Name)})
 		add(proxyName, n.Name, &check{"/healthz on " + n.IP.String(), kubeProxyHealthy(n)})
-		add(routerName, n.Name, &check{"chain KUBE-ROUTER-FORWARD", kubeRouterChains(n)})
+		c := engineCheck(l, engine, n)
+		add(engineName(engine), n.Name, &c)
 	}
 	return out
 }

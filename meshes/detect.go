@@ -112,6 +112,16 @@ func Detect(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface)
 	if d.Network, err = f.network(ctx); err != nil {
 		return d, err
 	}
+	if d.Cilium == nil {
+		// The lab's Cilium runs as host processes, not a DaemonSet; its
+		// record stands for the DaemonSet and cilium-config.
+		for i := range engines {
+			if engines[i].Name == "cilium" {
+				c := engines[i]
+				d.Cilium = &c
+			}
+		}
+	}
 	if dyn != nil {
 		if d.CRDs, err = f.crds(ctx, dyn); err != nil {
 			return d, err
@@ -339,6 +349,13 @@ func (f *finder) lab(ctx context.Context) (*Installation, error) {
 	} else if ok {
 		inst.Name = firstNonEmpty(cm.Data[LabPolicyEngineKey], LabPolicyEngine)
 		inst.Version = cm.Data[LabPolicyEngineVersionKey]
+		// The rest are the engine's settings, named as Detect names a
+		// real installation's (encryption, kube-proxy-replacement, ...).
+		for k, v := range cm.Data {
+			if k != LabPolicyEngineKey && k != LabPolicyEngineVersionKey {
+				inst.Settings[k] = v
+			}
+		}
 		inst.Components = append(inst.Components, Component{Kind: "ConfigMap", Namespace: cm.Namespace, Name: cm.Name, Ready: true})
 		found = true
 	}

@@ -16,4 +16,7 @@ const (
 	LabPolicyEngineKey = "policy-engine"
 	// LabPolicyEngineVersionKey holds its version, e.g. "v2.10.0".
 	LabPolicyEngineVersionKey = "policy-engine-version"
+	// LabL7ProxyKey is "false" where the engine has no L7 proxy: the lab's
+	// Cilium runs without Envoy, so it cannot enforce HTTP rules.
+	LabL7ProxyKey = "l7-proxy"
 )

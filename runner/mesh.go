@@ -30,6 +30,9 @@ func (r *run) requireMeshes(ctx context.Context, facts *results.Cluster) error {
 			return err
 		}
 	}
+	if err := d.RequireShape(r.cfg.Plan.Kind, r.cfg.Plan.Shape); err != nil {
+		return err
+	}
 	return d.RequirePolicyKind(r.cfg.Plan.Kind)
 }
 

@@ -27,7 +27,8 @@ func newLabCmd() *cobra.Command {
 this host, and 1-5 nodes, each a network namespace on a shared underlay bridge
 running a node agent (the kubelet's role; pods wired by the CNI plugins ptp,
 host-local and loopback through libcni), kube-proxy and kube-router (the
-NetworkPolicy engine). It needs Linux, root (or CAP_NET_ADMIN), and the
+NetworkPolicy engine), or with --engine cilium a cilium-agent (pods wired by
+cilium-cni, policies enforced by eBPF programs on every pod's interface). It needs Linux, root (or CAP_NET_ADMIN), and the
 binaries built by 'make lab'.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
@@ -36,6 +37,7 @@ binaries built by 'make lab'.`,
 	opts := func() lab.Options { return lab.Options{StateDir: stateDir, Progress: os.Stderr} }
 	var nodes int
 	var network string
+	var engine string
 
 	up := &cobra.Command{
 		Use:   "up",
@@ -44,7 +46,8 @@ binaries built by 'make lab'.`,
   meshbench lab up --nodes 1    # one node
   meshbench lab up --nodes 3
   meshbench lab up --network vxlan       # flannel's VXLAN overlay between nodes
-  meshbench lab up --network wireguard   # userspace WireGuard (wireguard-go) tunnels between nodes`,
+  meshbench lab up --network wireguard   # userspace WireGuard (wireguard-go) tunnels between nodes
+  meshbench lab up --engine cilium       # Cilium's eBPF datapath enforces the policies (make lab-cilium)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := lab.CheckNodeCount(nodes); err != nil {
@@ -54,9 +57,14 @@ binaries built by 'make lab'.`,
 			if err != nil {
 				return usageErr(err)
 			}
+			e, err := lab.ParseEngine(engine)
+			if err != nil {
+				return usageErr(err)
+			}
 			o := opts()
 			o.Nodes = nodes
 			o.Network = nw
+			o.Engine = e
 			l, err := lab.Start(cmd.Context(), o)
 			var pe *lab.PreflightError
 			if errors.As(err, &pe) {
@@ -69,6 +77,7 @@ binaries built by 'make lab'.`,
 			return nil
 		},
 	}
+	up.Flags().StringVar(&engine, "engine", string(lab.EngineKubeRouter), "NetworkPolicy engine on every node: kube-router (iptables and ipset) or cilium (eBPF; also enforces CiliumNetworkPolicies)")
 	up.Flags().IntVar(&nodes, "nodes", lab.DefaultNodes, fmt.Sprintf("number of nodes, %d-%d; each is a network namespace with its own agent, kube-proxy and kube-router", lab.MinNodes, lab.MaxNodes))
 	up.Flags().StringVar(&network, "network", string(lab.DefaultNetwork), "how pods reach other nodes: routed (node routes on the underlay), vxlan (flannel, VXLAN overlay) or wireguard (userspace WireGuard tunnels, ChaCha20-Poly1305); ipsec is refused where the kernel has no ESP")
 	down := &cobra.Command{

@@ -149,6 +149,10 @@ Ctrl-C or a failure removes everything the run created.`,
 			}
 			start := time.Now()
 			doc, runErr := runner.Run(cmd.Context(), c, cfg)
+			var shapeErr *meshes.ShapeError
+			if errors.As(runErr, &shapeErr) {
+				return usageErr(runErr)
+			}
 			if doc != nil && len(doc.Cells) > 0 {
 				doc.Command = os.Args
 				doc.Flags = changedFlags(cmd)
