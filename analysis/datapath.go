@@ -160,36 +160,14 @@ func (t *DatapathTable) note(s string) {
 // connection and the rules installed against the policy count; a
 // configuration without a step at 0 policies shares its source's.
 func (t *DatapathTable) fitWork() []WorkSlope {
-	type config struct {
-		src  int
-		name string
-	}
-	var order []config
-	rows := map[config][]int{}
-	zero := map[int][]int{}
+	ids := make([]RowID, len(t.Rows))
 	for i, r := range t.Rows {
-		if r.PolicyKind == "" {
-			continue
-		}
-		c := config{r.key.src, r.key.mesh}
-		if _, ok := rows[c]; !ok {
-			order = append(order, c)
-		}
-		rows[c] = append(rows[c], i)
-		if r.Policies == 0 {
-			zero[c.src] = append(zero[c.src], i)
-		}
+		ids[i] = r.RowID
 	}
+	groups := fitGroups(ids)
 	var out []WorkSlope
-	for _, c := range order {
-		idx := rows[c]
-		hasZero := false
-		for _, i := range idx {
-			hasZero = hasZero || t.Rows[i].Policies == 0
-		}
-		if !hasZero && len(zero[c.src]) == 1 {
-			idx = append([]int{zero[c.src][0]}, idx...)
-		}
+	for _, c := range groups {
+		idx := c.rows
 		engines := map[string]bool{}
 		var names []string
 		for _, i := range idx {
@@ -218,8 +196,8 @@ func (t *DatapathTable) fitWork() []WorkSlope {
 				continue
 			}
 			perRule, _ := leastSquares(xs, rules)
-			label := c.name
-			if len(order) == 1 {
+			label := c.config
+			if len(groups) == 1 {
 				label = "every step"
 			}
 			out = append(out, WorkSlope{Config: label, Engine: name, Policies: policies, Checks: checks, Rules: perRule})

@@ -103,35 +103,13 @@ func (r *Reference) ReferenceSlope() (perPolicy time.Duration, size string) {
 // of its own at 0 policies shares its source's (a study of several shapes
 // measures step 0 once).
 func (t *Table) fitSlopes(g *grouping, cells map[cellKey]*dists, o options) []Slope {
-	type config struct {
-		src  int
-		name string
-	}
-	var order []config
-	rows := map[config][]int{}
-	zero := map[int][]int{} // source → its rows at 0 policies
+	ids := make([]RowID, len(t.Rows))
 	for i, r := range t.Rows {
-		if r.Step == "" || r.PolicyKind == "" {
-			continue // not a policy step (a plain load, a mesh)
-		}
-		c := config{r.key.src, r.key.mesh}
-		if _, ok := rows[c]; !ok {
-			order = append(order, c)
-		}
-		rows[c] = append(rows[c], i)
-		if r.Policies == 0 {
-			zero[c.src] = append(zero[c.src], i)
-		}
+		ids[i] = r.RowID
 	}
 	var out []Slope
-	for _, c := range order {
-		idx := rows[c]
-		if !slices.ContainsFunc(idx, func(i int) bool { return t.Rows[i].Policies == 0 }) && len(zero[c.src]) == 1 {
-			idx = append([]int{zero[c.src][0]}, idx...)
-		}
-		if !slices.ContainsFunc(idx, func(i int) bool { return t.Rows[i].Policies > 0 }) {
-			continue // only the shared step 0: nothing to fit
-		}
+	for _, c := range fitGroups(ids) {
+		idx := c.rows
 		for s, size := range t.Sizes {
 			var points []fitPoint
 			var policies []int
@@ -149,7 +127,7 @@ func (t *Table) fitSlopes(g *grouping, cells map[cellKey]*dists, o options) []Sl
 			if !ok {
 				continue
 			}
-			name := g.configLabel(c.src, c.name)
+			name := g.configLabel(c.src, c.config)
 			if name == "" {
 				name = "every step"
 			}
@@ -158,6 +136,53 @@ func (t *Table) fitSlopes(g *grouping, cells map[cellKey]*dists, o options) []Sl
 				PerPolicy: roundDuration(slope), CILow: roundDuration(lo), CIHigh: roundDuration(hi),
 				Significant: lo > 0 || hi < 0, Confidence: o.confidence,
 			})
+		}
+	}
+	return out
+}
+
+// fitGroup is one configuration's rows of a fit across policy counts.
+type fitGroup struct {
+	src    int
+	config string
+	rows   []int
+}
+
+// fitGroups gathers the policy-step rows by source and configuration, in
+// the rows' order. A configuration without a step at 0 policies gets its
+// source's (a study of several shapes measures step 0 once); one that then
+// holds no step with policies has nothing to fit and is left out.
+func fitGroups(rows []RowID) []fitGroup {
+	var groups []fitGroup
+	type key struct {
+		src    int
+		config string
+	}
+	at := map[key]int{}
+	zero := map[int][]int{} // source → its rows at 0 policies
+	for i, r := range rows {
+		if r.Step == "" || r.PolicyKind == "" {
+			continue // not a policy step (a plain load, a mesh)
+		}
+		k := key{r.key.src, r.key.mesh}
+		j, ok := at[k]
+		if !ok {
+			j = len(groups)
+			at[k] = j
+			groups = append(groups, fitGroup{src: r.key.src, config: r.key.mesh})
+		}
+		groups[j].rows = append(groups[j].rows, i)
+		if r.Policies == 0 {
+			zero[r.key.src] = append(zero[r.key.src], i)
+		}
+	}
+	var out []fitGroup
+	for _, g := range groups {
+		if !slices.ContainsFunc(g.rows, func(i int) bool { return rows[i].Policies == 0 }) && len(zero[g.src]) == 1 {
+			g.rows = append([]int{zero[g.src][0]}, g.rows...)
+		}
+		if slices.ContainsFunc(g.rows, func(i int) bool { return rows[i].Policies > 0 }) {
+			out = append(out, g)
 		}
 	}
 	return out

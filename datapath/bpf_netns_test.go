@@ -1,7 +1,6 @@
 package datapath_test
 
 import (
-	"io"
 	"net"
 	"testing"
 
@@ -43,20 +42,7 @@ func TestBPFRunsOfTheProgramsOnAPodsInterface(t *testing.T) {
 	}
 	defer l.Close()
 
-	var ln net.Listener
-	if err := nsnet.Do(server, func() (err error) { ln, err = net.Listen("tcp", "192.0.2.2:8080"); return }); err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, io.LimitReader(c, 1)) }()
-		}
-	}()
+	serveEcho(t, server)
 
 	stats, err := datapath.EnableBPFStats()
 	if err != nil {
@@ -78,21 +64,7 @@ func TestBPFRunsOfTheProgramsOnAPodsInterface(t *testing.T) {
 	}
 	const conns = 20
 	for range conns {
-		err := nsnet.Do(client, func() error {
-			c, err := net.Dial("tcp", "192.0.2.2:8080")
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if _, err := c.Write([]byte{1}); err != nil {
-				return err
-			}
-			_, err = io.ReadFull(c, make([]byte, 1))
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		exchange(t, client)
 	}
 	after, err := datapath.ReadRuns(ids)
 	if err != nil {
@@ -107,17 +79,7 @@ func TestBPFRunsOfTheProgramsOnAPodsInterface(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed, _ := datapath.ReadRuns(ids)
-	if err := nsnet.Do(client, func() error {
-		c, err := net.Dial("tcp", "192.0.2.2:8080")
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		_, err = c.Write([]byte{1})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	exchange(t, client)
 	later, _ := datapath.ReadRuns(ids)
 	if later.RunCount != closed.RunCount {
 		t.Errorf("the kernel still counts after the window closed: %d runs, then %d", closed.RunCount, later.RunCount)

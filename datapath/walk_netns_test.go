@@ -67,6 +67,47 @@ func pair(t *testing.T) (client, server string) {
 	return client, server
 }
 
+// exchange opens one connection from the client namespace to the test
+// server, sends a byte and reads the echo.
+func exchange(t *testing.T, client string) {
+	t.Helper()
+	err := nsnet.Do(client, func() error {
+		c, err := net.Dial("tcp", "192.0.2.2:8080")
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte{1}); err != nil {
+			return err
+		}
+		_, err = io.ReadFull(c, make([]byte, 1))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// serveEcho listens in the server namespace on 192.0.2.2:8080 and echoes
+// one byte per connection until the test ends.
+func serveEcho(t *testing.T, server string) {
+	t.Helper()
+	var ln net.Listener
+	if err := nsnet.Do(server, func() (err error) { ln, err = net.Listen("tcp", "192.0.2.2:8080"); return }); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); _, _ = io.Copy(c, io.LimitReader(c, 1)) }()
+		}
+	}()
+}
+
 // A chain shaped like a policy engine's per-pod chain: established packets
 // accepted first, then decoys rules no packet matches, then a jump to a
 // chain that accepts. Every new connection's first packet is checked
@@ -93,20 +134,7 @@ func TestWalkCountsTheRulesEveryPacketIsCheckedAgainst(t *testing.T) {
 	ipt("-A", "MBT-POD", "-j", "DROP")
 	ipt("-A", "MBT-ALLOW", "-j", "ACCEPT")
 
-	var ln net.Listener
-	if err := nsnet.Do(server, func() (err error) { ln, err = net.Listen("tcp", "192.0.2.2:8080"); return }); err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); _, _ = io.Copy(c, io.LimitReader(c, 1)) }()
-		}
-	}()
+	serveEcho(t, server)
 	node := netnsNode{server}
 	ctx := context.Background()
 	before, err := datapath.Take(ctx, node)
@@ -116,21 +144,7 @@ func TestWalkCountsTheRulesEveryPacketIsCheckedAgainst(t *testing.T) {
 	connect := func(n int) {
 		t.Helper()
 		for range n {
-			err := nsnet.Do(client, func() error {
-				c, err := net.Dial("tcp", "192.0.2.2:8080")
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				if _, err := c.Write([]byte{1}); err != nil {
-					return err
-				}
-				_, err = io.ReadFull(c, make([]byte, 1))
-				return err
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			exchange(t, client)
 		}
 	}
 	var acc datapath.Accumulator
