@@ -49,10 +49,11 @@ const certValidity = 5 * 365 * 24 * time.Hour
 // ensurePKI creates the CA, the apiserver's serving certificate, the service
 // account key pair and every client certificate, unless the CA exists already
 // (then everything signed by it is reused, so kubeconfigs stay valid across
-// down and up).
+// down and up, and only the client certificates a newer meshbench added
+// are issued).
 func ensurePKI(l layout) error {
 	if _, err := os.Stat(l.pki("ca.crt")); err == nil {
-		return nil
+		return issueMissing(l)
 	}
 	if err := os.MkdirAll(filepath.Dir(l.pki("x")), 0o700); err != nil {
 		return err
@@ -170,4 +171,52 @@ func readFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s is missing", path)
 	}
 	return b, err
+}
+
+// issueMissing issues, with the existing CA, the client certificates the
+// state directory lacks: a lab made by an older meshbench has none for the
+// components added since.
+func issueMissing(l layout) error {
+	var missing []identity
+	for _, id := range clientIdentities {
+		if _, err := os.Stat(l.pki(id.file + ".crt")); errors.Is(err, os.ErrNotExist) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	caPEM, err := readFile(l.pki("ca.crt"))
+	if err != nil {
+		return err
+	}
+	keyPEM, err := readFile(l.pki("ca.key"))
+	if err != nil {
+		return err
+	}
+	cb, _ := pem.Decode(caPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		return fmt.Errorf("%s: the lab's CA is not PEM; remove the directory to start a new lab", l.pki(""))
+	}
+	ca, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return fmt.Errorf("%s: %w", l.pki("ca.crt"), err)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(kb.Bytes)
+	if err != nil {
+		return fmt.Errorf("%s: %w", l.pki("ca.key"), err)
+	}
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		return fmt.Errorf("%s: not a signing key", l.pki("ca.key"))
+	}
+	for _, id := range missing {
+		t := template(id.user, id.groups)
+		t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		if err := issue(l, id.file, t, ca, signer); err != nil {
+			return err
+		}
+	}
+	return nil
 }
