@@ -2,6 +2,7 @@ package datapath_test
 
 import (
 	"net"
+	"os"
 	"testing"
 
 	"github.com/cilium/ebpf"
@@ -16,7 +17,7 @@ import (
 // A real BPF program attached by tcx to the server's interface runs once
 // per packet in; with statistics enabled for the window its run count
 // grows by at least the packets of the connections sent, its run time
-// with it, and once the window closes the kernel stops counting.
+// with it, and kernel.bpf_stats_enabled is left as it was.
 func TestBPFRunsOfTheProgramsOnAPodsInterface(t *testing.T) {
 	requireRoot(t)
 	client, server := pair(t)
@@ -44,6 +45,10 @@ func TestBPFRunsOfTheProgramsOnAPodsInterface(t *testing.T) {
 
 	serveEcho(t, server)
 
+	sysctl, err := os.ReadFile("/proc/sys/kernel/bpf_stats_enabled")
+	if err != nil {
+		t.Fatal(err)
+	}
 	stats, err := datapath.EnableBPFStats()
 	if err != nil {
 		t.Fatal(err)
@@ -78,10 +83,10 @@ func TestBPFRunsOfTheProgramsOnAPodsInterface(t *testing.T) {
 	if err := stats.Close(); err != nil {
 		t.Fatal(err)
 	}
-	closed, _ := datapath.ReadRuns(ids)
-	exchange(t, client)
-	later, _ := datapath.ReadRuns(ids)
-	if later.RunCount != closed.RunCount {
-		t.Errorf("the kernel still counts after the window closed: %d runs, then %d", closed.RunCount, later.RunCount)
+	// The window never wrote the sysctl: there is nothing to restore. (Its
+	// counting stops with the descriptor; another process holding one, a
+	// parallel test run, keeps the kernel counting, so that is not checked.)
+	if after, _ := os.ReadFile("/proc/sys/kernel/bpf_stats_enabled"); string(after) != string(sysctl) {
+		t.Errorf("kernel.bpf_stats_enabled was %q before the window and %q after", sysctl, after)
 	}
 }

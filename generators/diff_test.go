@@ -59,7 +59,9 @@ func TestDiffBetweenSteps(t *testing.T) {
 }
 
 func TestDiffReappliesChangedObjects(t *testing.T) {
-	a := Plan{Kind: policies.NetworkPolicy, Steps: []int{5}, Namespace: "bench", RunID: "r", Port: 8080}
+	// The ports shape: its decoys name ports of their own, so a new server
+	// port changes the allowing policy alone.
+	a := Plan{Kind: policies.NetworkPolicy, Shape: policies.ShapePorts, Steps: []int{5}, Namespace: "bench", RunID: "r", Port: 8080}
 	b := a
 	b.Port = 9090 // the allow policy changes; the decoys keep their ports
 	prev, _ := a.Objects(5)

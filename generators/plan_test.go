@@ -40,7 +40,8 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		{"--policies", func(p *Plan) { p.Steps = nil }},
 		{"--policies", func(p *Plan) { p.Steps = []int{0, -1} }},
 		{"--policies", func(p *Plan) { p.Steps = []int{10, 0, 10} }},
-		{"--policies", func(p *Plan) { p.Steps = []int{0, 60000} }}, // beyond the ports 10000-65535
+		{"--policies", func(p *Plan) { p.Shape, p.Steps = policies.ShapePorts, []int{0, 60000} }}, // beyond the ports 10000-65535
+		{"--policies", func(p *Plan) { p.Steps = []int{0, 100002} }},                              // beyond any shape's decoys
 		{"--namespace", func(p *Plan) { p.Namespace = "" }},
 		{"--namespace", func(p *Plan) { p.Namespace = "Bench_1" }},
 		{"--run-id", func(p *Plan) { p.RunID = "" }},
