@@ -42,21 +42,34 @@ type BPFRuns struct {
 	Runtime  time.Duration
 }
 
+// PodLinks is what a Node offers when it can tell a pod's interface on the
+// node (the host side of its veth) from the pod's address: routes do not
+// always say it (Cilium routes every pod through cilium_host).
+type PodLinks interface {
+	PodInterface(ip net.IP) (ifindex int, err error)
+}
+
 // ProgramsOnRouteTo finds the interface the node routes ip through (a
-// pod's host-side veth) and the programs attached to it by tcx, ingress
-// and egress. It must run inside the node's namespace.
+// pod's host-side veth where pods have routes of their own) and the
+// programs attached to it. It must run inside the node's namespace.
 func ProgramsOnRouteTo(ip net.IP) (iface string, ids []ebpf.ProgramID, err error) {
 	routes, err := netlink.RouteGet(ip)
 	if err != nil || len(routes) == 0 {
 		return "", nil, fmt.Errorf("route to %s: %v", ip, err)
 	}
-	l, err := netlink.LinkByIndex(routes[0].LinkIndex)
+	return ProgramsOn(routes[0].LinkIndex)
+}
+
+// ProgramsOn lists the programs tcx attaches to the interface ifindex,
+// ingress and egress. It must run inside the interface's namespace.
+func ProgramsOn(ifindex int) (iface string, ids []ebpf.ProgramID, err error) {
+	l, err := netlink.LinkByIndex(ifindex)
 	if err != nil {
-		return "", nil, fmt.Errorf("interface of the route to %s: %w", ip, err)
+		return "", nil, fmt.Errorf("interface %d: %w", ifindex, err)
 	}
 	iface = l.Attrs().Name
 	for _, at := range []ebpf.AttachType{ebpf.AttachTCXIngress, ebpf.AttachTCXEgress} {
-		res, err := link.QueryPrograms(link.QueryOptions{Target: l.Attrs().Index, Attach: at})
+		res, err := link.QueryPrograms(link.QueryOptions{Target: ifindex, Attach: at})
 		if err != nil {
 			return iface, nil, fmt.Errorf("programs on %s: %w", iface, err)
 		}
@@ -104,7 +117,13 @@ type bpfWindow struct {
 // could not be read.
 func openBPF(ns InNetns, target net.IP, s *Snapshot) *bpfWindow {
 	w := &bpfWindow{}
-	if err := ns.Do(func() (err error) { w.iface, w.ids, err = ProgramsOnRouteTo(target); return }); err != nil {
+	find := func() (err error) { w.iface, w.ids, err = ProgramsOnRouteTo(target); return }
+	if pl, ok := ns.(PodLinks); ok {
+		if i, err := pl.PodInterface(target); err == nil {
+			find = func() (err error) { w.iface, w.ids, err = ProgramsOn(i); return }
+		}
+	}
+	if err := ns.Do(find); err != nil {
 		s.Notes = append(s.Notes, "BPF programs not read: "+err.Error())
 		return nil
 	}

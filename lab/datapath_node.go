@@ -3,10 +3,14 @@ package lab
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/lab/nsnet"
+	"github.com/meshbench/meshbench/lab/podnetns"
 )
 
 // nodeNetns reads a lab node's datapath by entering its network namespace.
@@ -32,3 +36,31 @@ func DatapathNode(stateDir, name string) (datapath.Node, error) {
 
 // Do runs fn inside the node's network namespace (datapath.InNetns).
 func (n nodeNetns) Do(fn func() error) error { return nsnet.Do(n.node.Netns(), fn) }
+
+// PodInterface is the node-side end of the veth of the pod with address
+// ip (datapath.PodLinks): the link eth0 of one of the node's pod namespaces
+// names its peer's index.
+func (n nodeNetns) PodInterface(ip net.IP) (int, error) {
+	names, err := nsnet.List(func(s string) bool { return podnetns.IsNodePod(n.node.Name, s) })
+	if err != nil {
+		return 0, err
+	}
+	for _, ns := range names {
+		h, err := nsnet.Handle(ns)
+		if err != nil {
+			continue
+		}
+		eth, err := h.LinkByName("eth0")
+		if err == nil {
+			addrs, _ := h.AddrList(eth, netlink.FAMILY_V4)
+			for _, a := range addrs {
+				if a.IP.Equal(ip) && eth.Attrs().ParentIndex > 0 {
+					h.Close()
+					return eth.Attrs().ParentIndex, nil
+				}
+			}
+		}
+		h.Close()
+	}
+	return 0, fmt.Errorf("no pod namespace of node %s has %s", n.node.Name, ip)
+}
