@@ -38,10 +38,11 @@ func (a *Accumulator) Add(rs *Ruleset) {
 	if a.last != nil {
 		prev := index(a.last)
 		prevPolicy := policies(a.last)
+		restarted := restartedTables(prev, index(rs))
 		for k, n := range index(rs) {
 			old, ok := prev[k]
 			switch {
-			case ok && n >= old:
+			case ok && n >= old && !restarted[k.table]:
 				a.sums[k] += n - old
 			default:
 				a.sums[k] += n
@@ -107,4 +108,30 @@ func policies(rs *Ruleset) map[string]uint64 {
 		}
 	}
 	return m
+}
+
+// restartedTables names the tables whose counters restarted between two
+// reads: most of the rules that had counted something counted less since.
+// An engine that restores a whole table (kube-router does, on every pod
+// event) restarts every counter in it at once; a rule recreated shortly
+// before may by the next read have counted more than its small value
+// before, so one rule alone cannot tell, but the table's rules together
+// can, and then every rule's count is new since the restart.
+func restartedTables(prev, next map[ruleKey]uint64) map[string]bool {
+	counted, fell := map[string]int{}, map[string]int{}
+	for k, old := range prev {
+		n, ok := next[k]
+		if !ok || old == 0 {
+			continue
+		}
+		counted[k.table]++
+		if n < old {
+			fell[k.table]++
+		}
+	}
+	out := map[string]bool{}
+	for t, c := range counted {
+		out[t] = 2*fell[t] > c
+	}
+	return out
 }
