@@ -111,7 +111,8 @@ func policies(rs *Ruleset) map[string]uint64 {
 }
 
 // restartedTables names the tables whose counters restarted between two
-// reads: most of the rules that had counted something counted less since.
+// reads: at least half the rules that had counted something counted less
+// since.
 // An engine that restores a whole table (kube-router does, on every pod
 // event) restarts every counter in it at once; a rule recreated shortly
 // before may by the next read have counted more than its small value
@@ -131,7 +132,7 @@ func restartedTables(prev, next map[ruleKey]uint64) map[string]bool {
 	}
 	out := map[string]bool{}
 	for t, c := range counted {
-		out[t] = 2*fell[t] > c
+		out[t] = 2*fell[t] >= c
 	}
 	return out
 }
