@@ -106,6 +106,8 @@ $(CILIUM_BPF): lab/components/cilium/go.mod
 	@rm -rf $(BIN)/cilium/bpf && mkdir -p $(BIN)/cilium
 	cp -r "$$(cd lab/components/cilium && $(GO) list -m -f '{{.Dir}}' github.com/cilium/cilium)/bpf" $(BIN)/cilium/bpf
 	chmod -R u+w $(BIN)/cilium/bpf
+	@# Cilium's BPF unit-test harness is Go: under bin/ it would join ./... (vet, test)
+	find $(BIN)/cilium/bpf -name '*.go' -delete
 	@touch $@
 
 deps:
