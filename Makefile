@@ -121,21 +121,20 @@ vet:
 # network namespaces skip with a message where those are missing, but never
 # when CI=true.
 # -p 1: packages that bring up the lab share its ports and state directory.
-test: deps build lab vet
+# The lab's Cilium engine is built too: lab/ciliumlab tests it.
+test: deps build lab lab-cilium vet
 	$(GO) test -p 1 -count=1 -timeout 60m ./...
 
-# test-cilium builds the lab's Cilium engine (25-45 minutes cold on 2 cores)
-# and runs the Cilium lab tests, kept behind the build tag cilium so that a
-# cold `make test` stays well inside CI's 90 minutes.
+# test-cilium runs only the tests of the lab's Cilium engine.
 test-cilium: deps build lab lab-cilium
-	$(GO) test -tags cilium -p 1 -count=1 -timeout 45m ./lab/ciliumlab/
+	$(GO) test -p 1 -count=1 -timeout 45m ./lab/ciliumlab/
 
 # test-short runs the tests that need neither root nor the lab.
 test-short:
 	$(GO) test -short -count=1 ./...
 
 bench: deps build lab lab-cilium
-	$(GO) test -tags cilium -run '^$$' -bench . -benchtime 1x -timeout 90m ./...
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 90m ./...
 
 # demo runs `meshbench run` on the lab; DEMO_FLAGS changes the study and
 # DEMO_NODES the lab, e.g.

@@ -12,6 +12,9 @@ import (
 // step: what the packet filter checked, the CPU the kernel spent, and how
 // busy the node was, with the work per policy fitted across steps.
 type DatapathTable struct {
+	// Window is the measurement read: results.WindowHTTP (the latency
+	// windows) or results.WindowCRR (the target's crr round trips).
+	Window   string        `json:"window,omitempty"`
 	RowTitle string        `json:"rowTitle"`
 	Rows     []DatapathRow `json:"rows"`
 	// PerPolicy is, per configuration and engine, the slope of the policy
@@ -68,12 +71,16 @@ type WorkSlope struct {
 	Rules    float64 `json:"rulesPerPolicy"`
 }
 
-func buildDatapath(sources []Source) *DatapathTable {
-	rows, cells, title := measureRows(sources, results.ArmTarget, func(c *results.Cell) bool { return c.Datapath != nil })
+// buildDatapath builds the table of the windows around one measurement:
+// results.WindowHTTP or results.WindowCRR.
+func buildDatapath(sources []Source, window string) *DatapathTable {
+	rows, cells, title := measureRows(sources, results.ArmTarget, func(c *results.Cell) bool {
+		return c.Datapath != nil && c.Datapath.Window == window
+	})
 	if len(rows) == 0 {
 		return nil
 	}
-	t := &DatapathTable{RowTitle: title}
+	t := &DatapathTable{Window: window, RowTitle: title}
 	for _, r := range rows {
 		row := DatapathRow{RowID: r}
 		type sum struct{ rules, checks, chains, walk float64 }
@@ -228,7 +235,11 @@ func (t *DatapathTable) section() Section {
 		cols = append(cols, "BPF ns/run", "BPF runs/target conn", "BPF ns/target conn")
 	}
 	cols = append(cols, "softirq µs/conn", "system µs/conn", "busy cores", "run queue", "load1")
-	g := newGrid("Datapath per new connection (the target server's node, over each step's latency window)", t.RowTitle, cols)
+	over, name := "each step's latency window", "datapath"
+	if t.Window == results.WindowCRR {
+		over, name = "the target's crr round trips at each step, one new connection each", "datapath-crr"
+	}
+	g := newGrid("Datapath per new connection (the target server's node, over "+over+")", t.RowTitle, cols)
 	records := [][]string{{"label", "mesh", "step", "policies", "node", "connections", "engine", "rules", "checksPerConnection", "chainsPerConnection", "walkPerTargetConnection", "softirqUs", "systemUs", "busyCores", "runQueue", "load1"}}
 	for _, r := range t.Rows {
 		line := []string{r.Node, fmt.Sprint(r.Connections)}
@@ -261,7 +272,7 @@ func (t *DatapathTable) section() Section {
 			fmt.Sprintf("%.2f of %d", r.BusyCores, r.CPUs), fmt.Sprintf("%.1f", r.RunQueue), fmt.Sprintf("%.2f", r.Load1))
 		g.add(r.Label, line)
 	}
-	s := Section{Name: "datapath", Grids: []Grid{g}, Notes: t.Notes, Records: records,
+	s := Section{Name: name, Grids: []Grid{g}, Notes: t.Notes, Records: records,
 		Heading: []string{"Rule checks are counted from the engines' iptables rule counters before and after the window (every packet: a new connection's first packet walks the policies, the rest are accepted as established); CPU and load are the node's (on the lab, the machine's)."}}
 	if len(t.PerPolicy) > 0 {
 		pg := newGrid("Work per policy: slope across steps", "configuration", []string{"engine", "policies fitted", "policy-walk checks per policy per new connection", "rules installed per policy"})

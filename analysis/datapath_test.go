@@ -57,3 +57,53 @@ func TestDatapathPerConnectionAndPerPolicy(t *testing.T) {
 		}
 	}
 }
+
+// The target's crr windows get a table of their own: merged into the
+// latency window's row they would divide one window's work by the other's
+// connections.
+func TestDatapathCRRWindowsAreATableOfTheirOwn(t *testing.T) {
+	doc := runDocument(3, "", []int{0, 100}, nil)
+	for _, n := range []int{0, 100} {
+		for _, w := range []struct {
+			window string
+			conns  int64
+			walk   float64
+		}{{results.WindowHTTP, 2000, float64(n + 5)}, {results.WindowCRR, 1100, float64(n + 7)}} {
+			doc.Cells = append(doc.Cells, results.Cell{
+				Step: itoa(n), Policies: n, PolicyKind: "networkpolicy", Arm: results.ArmTarget,
+				Datapath: &results.Datapath{
+					Node: "mblab-node-1", Duration: 10 * time.Second, Window: w.window, Connections: w.conns, TargetConnections: w.conns,
+					Engines: []results.EngineWork{{Engine: "kube-router", Rules: n + 80,
+						Evaluations: float64(w.conns) * w.walk, ChainsEntered: float64(w.conns), SelectedEvaluations: float64(w.conns) * w.walk}},
+				},
+			})
+		}
+	}
+	if err := doc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := BuildReport([]Source{{Docs: []*results.Document{doc}}}, TableOptions{Compare: testResamples})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table *DatapathTable
+		conns int64
+		walk  float64
+	}{{rep.Datapath, 2000, 105}, {rep.DatapathCRR, 1100, 107}} {
+		if c.table == nil || len(c.table.Rows) != 2 {
+			t.Fatalf("datapath table %+v: want a row per step", c.table)
+		}
+		r := c.table.Rows[1]
+		if r.TargetConnections != c.conns || r.Engines[0].WalkPerTargetConn != c.walk {
+			t.Errorf("%q windows at 100 policies: %d connections, a walk of %.1f; want %d and %.1f", c.table.Window, r.TargetConnections, r.Engines[0].WalkPerTargetConn, c.conns, c.walk)
+		}
+	}
+	var out strings.Builder
+	if err := RenderReport(&out, rep, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "over the target's crr round trips") {
+		t.Errorf("report lacks the crr windows' table:\n%s", out.String())
+	}
+}

@@ -17,6 +17,9 @@ type Report struct {
 	RTT        *RTTTable        `json:"rtt"`
 	CPU        *CPUTable        `json:"cpu"`
 	Datapath   *DatapathTable   `json:"datapath,omitempty"`
+	// DatapathCRR is the same over the target's crr windows: per new
+	// connection they pay what HTTP's do.
+	DatapathCRR *DatapathTable `json:"datapathCRR,omitempty"`
 	// Plot chooses what the figures of an HTML report compare with.
 	Plot PlotOptions `json:"-"`
 }
@@ -42,7 +45,8 @@ func BuildReport(sources []Source, o TableOptions) (*Report, error) {
 	r.Throughput = buildThroughput(sources, o, co.confidence)
 	r.RTT = buildRTT(sources, o, o.Compare)
 	r.CPU = buildCPU(sources, o)
-	r.Datapath = buildDatapath(sources)
+	r.Datapath = buildDatapath(sources, results.WindowHTTP)
+	r.DatapathCRR = buildDatapath(sources, results.WindowCRR)
 	if r.Latency == nil && r.Throughput == nil && r.RTT == nil && r.CPU == nil {
 		if o.Arm != "" && o.Arm != ArmAll && hasCells(sources, func(c *results.Cell) bool { return true }) {
 			return nil, &InputError{"--arm", fmt.Sprintf("%q: no cells of that arm", o.Arm)}

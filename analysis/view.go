@@ -68,6 +68,9 @@ func (r *Report) View() View {
 	if r.Datapath != nil {
 		v.Sections = append(v.Sections, r.Datapath.section())
 	}
+	if r.DatapathCRR != nil {
+		v.Sections = append(v.Sections, r.DatapathCRR.section())
+	}
 	// The header says what was measured where: the placement above all, a
 	// cross-node figure and a same-node one are different answers.
 	if r.Facts != nil && len(v.Sections) > 0 && v.Title != "meshbench" {

@@ -2,15 +2,21 @@ package results
 
 import "time"
 
-// Datapath is the work the server's node did in one step's latency window
-// (the client's run over every size, warm-up included): the rules its
-// packet filter checked, the chains entered, the rules installed, the CPU
-// the kernel spent and how loaded the node was. Figures per new connection
-// divide by Connections: with keep-alive off one per request.
+// Datapath is the work the server's node did in one step's measuring
+// window: the latency window (the client's run over every size, warm-up
+// included) or the target's crr window: the rules its packet filter
+// checked, the chains entered, the rules installed, the CPU the kernel
+// spent and how loaded the node was. Figures per new connection divide by
+// Connections: with keep-alive off one per request, in crr one per round
+// trip.
 type Datapath struct {
 	// Node is the node read: the target server's.
 	Node     string        `json:"node"`
 	Duration time.Duration `json:"durationNs"`
+	// Window is the measurement the window bracketed: WindowHTTP (the
+	// latency cells, the default) or WindowCRR (the target's crr round
+	// trips).
+	Window string `json:"window,omitempty"`
 	// Connections are the window's new connections to both servers;
 	// TargetConnections those to the target, whose packets alone enter the
 	// chains of the pods policies select.
@@ -32,6 +38,12 @@ type Datapath struct {
 	// Notes say what could not be read.
 	Notes []string `json:"notes,omitempty"`
 }
+
+// The measurements a datapath window brackets.
+const (
+	WindowHTTP = ""
+	WindowCRR  = "crr"
+)
 
 // EngineWork is one engine's chains in a window.
 type EngineWork struct {

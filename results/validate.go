@@ -102,6 +102,9 @@ func (c *Cell) validate() error {
 	if d := c.Datapath; d != nil && (d.Connections < 0 || d.TargetConnections < 0 || d.Duration < 0 || d.Changed < 0) {
 		return fmt.Errorf("datapath: connections %d, target connections %d, duration %v, changed %d: want 0 or more", d.Connections, d.TargetConnections, d.Duration, d.Changed)
 	}
+	if d := c.Datapath; d != nil && d.Window != WindowHTTP && d.Window != WindowCRR {
+		return fmt.Errorf("datapath: window %q: want %q (the latency window) or %q", d.Window, WindowHTTP, WindowCRR)
+	}
 	if e := c.Enforcement; e != nil && (e.After < 0 || e.Applied < 0 || e.ApplyTook < 0) {
 		return fmt.Errorf("enforcement: after %v, applied %d, apply took %v: want 0 or more", e.After, e.Applied, e.ApplyTook)
 	}
@@ -149,8 +152,11 @@ func (c *Cell) identities() []cellIdentity {
 		id.what = fmt.Sprintf("%s round trips of %d bytes", r.Mode, r.MessageSize)
 		out = append(out, id)
 	}
-	if c.Datapath != nil {
+	if d := c.Datapath; d != nil {
 		id.what = "datapath measurement"
+		if d.Window != WindowHTTP {
+			id.what += " of the " + d.Window + " window"
+		}
 		out = append(out, id)
 	}
 	return out

@@ -14,11 +14,12 @@ import (
 	"github.com/meshbench/meshbench/results"
 )
 
-// --measure latency,datapath on the lab reads the target's node around
-// every latency window: kube-router's policy walk per new connection to the
-// target is small at 0 policies and at least N at N policies of the ports
-// shape (every decoy's chain is entered by each new connection's first
-// packet), and the report fits the work per policy.
+// --measure latency,rtt,datapath on the lab reads the target's node around
+// every latency window and the target's crr window: kube-router's policy
+// walk per new connection to the target is small at 0 policies and at
+// least N at N policies of the ports shape (every decoy's chain is entered
+// by each new connection's first packet), a crr connection walks what an
+// HTTP one does, and the report fits the work per policy.
 func TestRunDatapathWalkGrowsWithThePolicies(t *testing.T) {
 	c := labClient(t)
 	cfg := smallConfig(t, 0, 100, 200)
@@ -26,6 +27,8 @@ func TestRunDatapathWalkGrowsWithThePolicies(t *testing.T) {
 	cfg.Placement = cluster.SameNode
 	cfg.Measures = DefaultMeasures()
 	cfg.Measures.Datapath = true
+	cfg.Measures.RTT = true
+	cfg.Measures.RTTRequests = 300
 	cfg.Load = Load{Sizes: []string{".5k"}, Requests: 300, Rate: 100, Warmup: 10, Rounds: 1, Timeout: 5 * time.Second}
 	cfg.EnforceTimeout = 2 * time.Minute
 	cfg.NodeAccess = func(node string) (datapath.Node, error) { return lab.DatapathNode(lab.StateDirFromEnv(), node) }
@@ -33,13 +36,25 @@ func TestRunDatapathWalkGrowsWithThePolicies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	walk := map[string]float64{}
+	walk, crrWalk := map[string]float64{}, map[string]float64{}
 	for _, cell := range doc.Cells {
 		d := cell.Datapath
 		if d == nil {
 			continue
 		}
 		key := cell.Step + "/" + cell.Shape
+		if d.Window == results.WindowCRR {
+			for _, e := range d.Engines {
+				if e.Engine == "kube-router" {
+					crrWalk[key] = results.PerConnection(e.SelectedEvaluations, d.TargetConnections)
+					t.Logf("step %s crr: walk %.1f per connection, %d connections", key, crrWalk[key], d.TargetConnections)
+				}
+			}
+			if d.TargetConnections < int64(cfg.Measures.RTTRequests) {
+				t.Errorf("step %s crr window: %d connections; want every round trip's", key, d.TargetConnections)
+			}
+			continue
+		}
 		for _, e := range d.Engines {
 			if e.Engine == "kube-router" {
 				walk[key] = results.PerConnection(e.SelectedEvaluations, d.TargetConnections)
@@ -61,6 +76,16 @@ func TestRunDatapathWalkGrowsWithThePolicies(t *testing.T) {
 		key := itoa(n) + "/ports"
 		if walk[key] < float64(n) {
 			t.Errorf("%d ports policies: a policy walk of %.1f checks per new connection; want at least %d", n, walk[key], n)
+		}
+	}
+	if len(crrWalk) != len(walk) {
+		t.Fatalf("crr datapath figures %v: want one per step, as HTTP's %v", crrWalk, walk)
+	}
+	for key, w := range walk {
+		// Per new connection crr and HTTP pay the same walk; step 0's few
+		// checks are compared on an absolute scale.
+		if c := crrWalk[key]; c < w/2-5 || c > 2*w+5 {
+			t.Errorf("step %s: a crr connection walked %.1f checks, an HTTP one %.1f; want the same walk", key, c, w)
 		}
 	}
 	if walk["200/ports"] <= walk["100/ports"] {

@@ -10,8 +10,9 @@ import (
 	"github.com/meshbench/meshbench/results"
 )
 
-// datapathWindow brackets one latency window with snapshots of the target
-// server's node; the zero value measures nothing.
+// datapathWindow brackets one latency window, or the target's crr
+// window, with snapshots of the target server's node; the zero value
+// measures nothing.
 type datapathWindow struct {
 	rec *datapath.Recorder
 }
@@ -62,6 +63,29 @@ func (w datapathWindow) close(ctx context.Context, latency []results.Cell, warmu
 	conns += int64(2 * warmup)
 	target += int64(warmup)
 	return &results.Cell{Arm: results.ArmTarget, Datapath: w.rec.Stop(ctx, conns, target)}
+}
+
+// closeCRR takes the second snapshot of a window around the target's crr
+// pod and returns its datapath cell: every connection the window counts is
+// the target's, one per round trip the server counted plus the warm-up's
+// (another session's on the server). The pod's reachability probes and the
+// count query add a few.
+func (w datapathWindow) closeCRR(ctx context.Context, rtt []results.Cell, warmup int) *results.Cell {
+	if w.rec == nil {
+		return nil
+	}
+	conns := int64(warmup)
+	for _, c := range rtt {
+		if c.RTT != nil {
+			conns += c.RTT.Connections
+		}
+	}
+	d := w.rec.Stop(ctx, conns, conns)
+	if d == nil {
+		return nil
+	}
+	d.Window = results.WindowCRR
+	return &results.Cell{Arm: results.ArmTarget, Datapath: d}
 }
 
 // discard ends a window whose measurement failed.

@@ -50,14 +50,24 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 			name := fmt.Sprintf("meshbench-%s-%d-%s", run.name, i, a.name)
 			// A new pod waits until the policy engine admits it, as the latency client does.
 			args := append([]string{run.command, "--target", a.addr, "--wait-reachable", "60s"}, run.args...)
+			// The target's crr pays a new connection per round trip, as
+			// HTTP with keep-alive off does: its datapath is read too.
+			var w datapathWindow
+			if run.name == loadgen.ModeCRR && a.name == results.ArmTarget {
+				w = r.openDatapath(ctx)
+			}
 			doc, err := r.runClient(ctx, name, run.name+", "+a.name, args, run.expected, run.estimate)
 			if err != nil {
+				w.discard()
 				return nil, err
 			}
 			for j := range doc.Cells {
 				doc.Cells[j].Arm = a.name
 			}
 			cells = append(cells, doc.Cells...)
+			if d := w.closeCRR(ctx, doc.Cells, m.rttWarmup()); d != nil {
+				cells = append(cells, *d)
+			}
 		}
 	}
 	return cells, nil
@@ -103,8 +113,11 @@ func (m Measures) streamArgs() []string {
 
 func (m Measures) rttArgs(mode string) []string {
 	return append([]string{"--mode", mode, "--requests", strconv.Itoa(m.RTTRequests),
-		"--warmup", strconv.Itoa(min(100, m.RTTRequests)), "-o", "-"}, m.cpuArgs()...)
+		"--warmup", strconv.Itoa(m.rttWarmup()), "-o", "-"}, m.cpuArgs()...)
 }
+
+// rttWarmup is the round trips a round-trip pod runs before measuring.
+func (m Measures) rttWarmup() int { return min(100, m.RTTRequests) }
 
 // streamExpected is one stream pod's measuring time.
 func (m Measures) streamExpected() time.Duration {

@@ -1,135 +1,151 @@
-//go:build cilium
-
 package ciliumlab_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/client-go/kubernetes"
-
+	"github.com/meshbench/meshbench/analysis"
 	"github.com/meshbench/meshbench/lab"
-	"github.com/meshbench/meshbench/lab/labtest"
+	"github.com/meshbench/meshbench/results"
 )
 
-// policySteps are the NetworkPolicy counts the engines are compared at.
-var policySteps = []int{0, 100, 1000}
+// engineStudy is the study both engines run: the README's engines table.
+var engineStudy = []string{"--policies", "0,100,1000", "--shape", "peers", "--sizes", ".5k",
+	"--requests", "1000", "--rate", "100", "--warmup", "20", "--rtt-requests", "1000",
+	"--measure", "latency,rtt,datapath"}
 
-// BenchmarkEnginePerPolicyConnectCost brings up a two-node lab with each
-// engine in turn and times new connections (connect, one GET, close) from
-// a client pod to a server pod on the other node with 0, 100 and 1,000
-// NetworkPolicies selecting the server (each admitting a peer label no pod
-// has, one admitting the client). It prints each engine's median per step,
-// the cost per policy per new connection ((median at k − median at 0) / k),
-// and kube-router's cost over Cilium's: iptables walks the server's policy
-// rules on each new connection, Cilium looks the peer's identity up in one
-// BPF map whatever the policy count.
+// BenchmarkEnginePerPolicyConnectCost runs the same study on a two-node lab
+// with each engine in turn (`meshbench run` with NetworkPolicies at 0, 100
+// and 1,000, decoys of the peers shape, HTTP with keep-alive off and crr,
+// the server node's datapath read through every latency window) and prints
+// per engine the latency cost per policy per new connection (the slope of
+// target over control against the policy count, with its CI), target over
+// control at every step for HTTP and crr, the datapath's work per new
+// connection, and kube-router's cost per policy over Cilium's. With
+// MESHBENCH_BENCH_RESULTS set to a directory, the two results documents
+// are kept there as kube-router.json and cilium.json (for `meshbench
+// compare`).
 func BenchmarkEnginePerPolicyConnectCost(b *testing.B) {
-	const conns = 400
-	median := map[lab.Engine]map[int]time.Duration{}
+	dir := os.Getenv("MESHBENCH_BENCH_RESULTS")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	reports := map[lab.Engine]*analysis.Report{}
 	for _, engine := range lab.Engines {
 		b.Run(string(engine), func(b *testing.B) {
 			for b.Loop() {
-				median[engine] = measureEngine(b, engine, conns)
+				reports[engine] = studyEngine(b, engine, filepath.Join(dir, string(engine)+".json"))
 			}
 		})
 	}
-	perPolicy := func(e lab.Engine, k int) float64 {
-		return float64(median[e][k]-median[e][0]) / float64(time.Microsecond) / float64(k)
-	}
+	slope := map[lab.Engine]analysis.Slope{}
 	for _, e := range lab.Engines {
-		fmt.Printf("%-11s median new connection: 0 policies %v, 100 %v, 1000 %v\n", e, median[e][0], median[e][100], median[e][1000])
+		rep := reports[e]
+		if rep == nil || rep.Latency == nil || len(rep.Latency.Slopes) == 0 {
+			b.Fatalf("%s: no latency slope in the report", e)
+		}
+		slope[e] = rep.Latency.Slopes[0]
+		printEngine(e, rep)
 	}
-	for _, k := range policySteps[1:] {
-		kr, ci := perPolicy(lab.EngineKubeRouter, k), perPolicy(lab.EngineCilium, k)
-		fmt.Printf("at %d policies: per policy per new connection kube-router %.3f µs, cilium %.3f µs, ratio kube-router/cilium %.1f\n", k, kr, ci, kr/ci)
-	}
+	kr, ci := slope[lab.EngineKubeRouter], slope[lab.EngineCilium]
+	fmt.Printf("cost per policy per new connection: kube-router %s, cilium %s; ratio kube-router/cilium %s\n",
+		slopeText(kr), slopeText(ci), ratio(kr.PerPolicy, ci.PerPolicy))
 }
 
-func measureEngine(b *testing.B, engine lab.Engine, conns int) map[int]time.Duration {
-	labtest.Requirements(b)
-	labtest.Lock(b)
-	opts := labtest.Options(b, b.TempDir())
-	opts.Nodes, opts.Engine, opts.Timeout = 2, engine, 12*time.Minute
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+// studyEngine brings a two-node lab with engine up, runs the study on it
+// into path, brings it down and returns the study's report.
+func studyEngine(b *testing.B, engine lab.Engine, path string) *analysis.Report {
+	b.Helper()
+	l, opts := startLab(b, engine, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
-	l, err := lab.Start(ctx, opts)
-	var pe *lab.PreflightError
-	if errors.As(err, &pe) {
-		labtest.Unavailable(b, "%v", err)
+	args := append([]string{"run", "--kubeconfig", l.Kubeconfig(), "--results", path}, engineStudy...)
+	cmd := exec.CommandContext(ctx, opts.Meshbench, args...)
+	cmd.Env = append(os.Environ(), "MESHBENCH_LAB_DIR="+opts.StateDir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%s: meshbench %s: %v\n%s", engine, strings.Join(args, " "), err, tail(out))
 	}
+	if err := lab.Down(ctx, opts); err != nil {
+		b.Fatalf("%s: down: %v", engine, err)
+	}
+	doc, err := results.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = lab.Down(context.Background(), opts) }()
-	cs := labtest.Client(b, l)
-	nodes := l.Nodes()
-	ns := "default"
-	pods := map[string]*corev1.Pod{}
-	for role, n := range map[string]lab.Node{"server": nodes[0], "client": nodes[1]} {
-		if _, err := cs.CoreV1().Pods(ns).Create(ctx, servePod(role, n.Name, map[string]string{"meshbench.io/role": role}), metav1.CreateOptions{}); err != nil {
-			b.Fatal(err)
-		}
+	rep, err := analysis.BuildReport([]analysis.Source{{Docs: []*results.Document{doc}}}, analysis.TableOptions{})
+	if err != nil {
+		b.Fatal(err)
 	}
-	for _, role := range []string{"server", "client"} {
-		pods[role] = waitPodRunning(ctx, b, cs, ns, role)
-	}
-	url := fmt.Sprintf("http://%s:8080/healthz", pods["server"].Status.PodIP)
-	out := map[int]time.Duration{}
-	applied := 0
-	for _, k := range policySteps {
-		if err := addPolicies(ctx, cs, ns, applied, k); err != nil {
-			b.Fatal(err)
-		}
-		applied = k
-		waitFor(ctx, b, "the client to reach the server", func() bool { return reaches(ctx, pods["client"], url) })
-		// Let the engine finish writing every rule before timing.
-		time.Sleep(5 * time.Second)
-		took := make([]time.Duration, 0, conns)
-		for range conns {
-			began := time.Now()
-			if !reaches(ctx, pods["client"], url) {
-				b.Fatalf("%s, %d policies: the client was refused", engine, k)
-			}
-			took = append(took, time.Since(began))
-		}
-		slices.Sort(took)
-		out[k] = took[len(took)/2]
-	}
-	return out
+	return rep
 }
 
-// addPolicies brings the server's NetworkPolicies from have to want: the
-// first admits the client, the others a peer label no pod carries.
-func addPolicies(ctx context.Context, cs kubernetes.Interface, ns string, have, want int) error {
-	port := intstr.FromInt32(8080)
-	for i := have; i < want; i++ {
-		peer := map[string]string{"meshbench.io/peer": fmt.Sprintf("p%d", i)}
-		if i == 0 {
-			peer = map[string]string{"meshbench.io/role": "client"}
-		}
-		p := &networkingv1.NetworkPolicy{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("bench-%d", i)},
-			Spec: networkingv1.NetworkPolicySpec{
-				PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"meshbench.io/role": "server"}},
-				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-				Ingress: []networkingv1.NetworkPolicyIngressRule{{
-					From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: peer}}},
-					Ports: []networkingv1.NetworkPolicyPort{{Port: &port}},
-				}},
-			},
-		}
-		if _, err := cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
-			return err
+// printEngine prints one engine's steps: HTTP and crr target over control,
+// and the datapath's work per new connection.
+func printEngine(e lab.Engine, rep *analysis.Report) {
+	crr := map[string]*analysis.Difference{}
+	if t := rep.RTT; t != nil {
+		for _, r := range t.Rows {
+			for i, c := range t.Columns {
+				if c.Mode == "crr" && r.Arm == results.ArmTarget && r.Cells[i].Paired != nil {
+					crr[r.Step] = r.Cells[i].Paired
+				}
+			}
 		}
 	}
-	return nil
+	work := map[string]analysis.DatapathRow{}
+	if t := rep.Datapath; t != nil {
+		for _, r := range t.Rows {
+			work[r.Step] = r
+		}
+	}
+	for _, r := range rep.Latency.Rows {
+		if r.Arm != results.ArmTarget || len(r.Cells) == 0 {
+			continue
+		}
+		d := work[r.Step]
+		var walk string
+		for _, w := range d.Engines {
+			if w.Engine == "kube-router" {
+				walk = fmt.Sprintf(", policy walk %.1f checks", w.WalkPerTargetConn)
+			}
+		}
+		if d.BPFRunsPerTargetConn > 0 {
+			walk += fmt.Sprintf(", BPF %.1f runs × %.0f ns", d.BPFRunsPerTargetConn, d.BPFNsPerRun)
+		}
+		var http *analysis.Difference
+		if p := r.Cells[0].Paired; p != nil {
+			m := p.By(analysis.Median)
+			http = &m
+		}
+		fmt.Printf("%-11s %5d policies: HTTP target over control %s, crr %s; per new connection%s, softirq %.1f µs (load1 %.2f)\n",
+			e, r.Policies, diffText(http), diffText(crr[r.Step]), walk, d.SoftirqUs, d.Load1)
+	}
 }
+
+func diffText(d *analysis.Difference) string {
+	if d == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%+.3f ms [%+.3f, %+.3f]", ms(d.Diff), ms(d.CILow), ms(d.CIHigh))
+}
+
+func slopeText(s analysis.Slope) string {
+	return fmt.Sprintf("%+.3f µs [%+.3f, %+.3f]", us(s.PerPolicy), us(s.CILow), us(s.CIHigh))
+}
+
+// ratio is a over b, or what it cannot be when b is within noise of 0.
+func ratio(a, b time.Duration) string {
+	if b <= 0 {
+		return fmt.Sprintf("undefined (cilium's slope %+.3f µs is not above 0)", us(b))
+	}
+	return fmt.Sprintf("%.1f", float64(a)/float64(b))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }

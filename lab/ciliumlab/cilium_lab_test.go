@@ -1,11 +1,10 @@
-//go:build cilium
-
 package ciliumlab_test
 
 import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/meshbench/meshbench/analysis"
 	"github.com/meshbench/meshbench/lab"
 	"github.com/meshbench/meshbench/lab/labtest"
 	"github.com/meshbench/meshbench/meshes"
@@ -244,7 +244,10 @@ func ciliumNetworkPolicy(allow bool) *unstructured.Unstructured {
 func runStudy(ctx context.Context, t *testing.T, l *lab.Lab, opts lab.Options, kind string) {
 	path := filepath.Join(t.TempDir(), "run.json")
 	cmd := exec.CommandContext(ctx, opts.Meshbench, "run", "--kubeconfig", l.Kubeconfig(), "--kind", kind,
-		"--policies", "0,100", "--sizes", ".5k", "--requests", "300", "--rate", "100", "--warmup", "5", "--results", path)
+		"--policies", "0,100", "--sizes", ".5k", "--requests", "300", "--rate", "100", "--warmup", "5",
+		"--measure", "latency,datapath", "--results", path)
+	// run reads the datapath of the lab at this state directory.
+	cmd.Env = append(os.Environ(), "MESHBENCH_LAB_DIR="+opts.StateDir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("meshbench run --kind %s: %v\n%s", kind, err, tail(out))
@@ -268,6 +271,39 @@ func runStudy(ctx context.Context, t *testing.T, l *lab.Lab, opts lab.Options, k
 	}
 	if doc.Cluster == nil || !strings.Contains(doc.Cluster.CNI, "cilium v1.20.2") {
 		t.Errorf("results name the engine %+v, want cilium v1.20.2", doc.Cluster)
+	}
+	checkBPFWork(t, doc)
+}
+
+// checkBPFWork asserts the run's datapath figures on Cilium: the BPF
+// programs on the target pod's interface ran for every new connection to
+// it, in nanoseconds per run, and their work per new connection stays
+// near-flat from 0 to 100 policies (Cilium looks the peer's identity up in
+// the endpoint's policy map; kube-router's walk grows ten-fold over the
+// same steps).
+func checkBPFWork(t *testing.T, doc *results.Document) {
+	t.Helper()
+	rep, err := analysis.BuildReport([]analysis.Source{{Docs: []*results.Document{doc}}}, analysis.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Datapath == nil {
+		t.Fatalf("no datapath table; notes %v", doc.Notes)
+	}
+	perConn := map[int]float64{}
+	for _, r := range rep.Datapath.Rows {
+		t.Logf("step %s: %d connections to the target, BPF %.1f runs and %.0f ns per new connection (%.0f ns per run), softirq %.1f µs/conn, load1 %.2f",
+			r.Step, r.TargetConnections, r.BPFRunsPerTargetConn, r.BPFNsPerTargetConn, r.BPFNsPerRun, r.SoftirqUs, r.Load1)
+		if r.BPFRunsPerTargetConn < 1 || r.BPFNsPerRun <= 0 {
+			t.Errorf("step %s: BPF %.2f runs per new connection to the target, %.0f ns per run; want every connection's packets to run the lxc programs", r.Step, r.BPFRunsPerTargetConn, r.BPFNsPerRun)
+		}
+		perConn[r.Policies] = r.BPFNsPerTargetConn
+	}
+	if perConn[0] <= 0 || perConn[100] <= 0 {
+		t.Fatalf("BPF ns per new connection by policy count %v: want steps 0 and 100", perConn)
+	}
+	if perConn[100] > 2*perConn[0] {
+		t.Errorf("BPF work per new connection %.0f ns at 100 policies, %.0f at 0: want near-flat (under 2x)", perConn[100], perConn[0])
 	}
 }
 

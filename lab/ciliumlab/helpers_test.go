@@ -1,5 +1,3 @@
-//go:build cilium
-
 package ciliumlab_test
 
 import (
@@ -35,22 +33,31 @@ import (
 // startCiliumLab starts a Cilium lab of nodes nodes at a fresh state
 // directory; down runs when the test ends whatever happened. It skips
 // (fails under CI) where the lab or Cilium's build is missing.
-func startCiliumLab(t *testing.T, nodes int) (*lab.Lab, lab.Options) {
+func startCiliumLab(t testing.TB, nodes int) (*lab.Lab, lab.Options) {
+	t.Helper()
+	return startLab(t, lab.EngineCilium, nodes)
+}
+
+// startLab starts a lab of nodes nodes with the policy engine at a fresh
+// state directory, as startCiliumLab does.
+func startLab(t testing.TB, engine lab.Engine, nodes int) (*lab.Lab, lab.Options) {
 	t.Helper()
 	labtest.Requirements(t)
-	root, _ := lab.RepoRoot()
-	for _, b := range []string{"cilium-agent", "cilium-cni", "cilium/bpf/bpf_lxc.c"} {
-		if _, err := os.Stat(filepath.Join(root, "bin", b)); err != nil {
-			labtest.Unavailable(t, "bin/%s is not built: run make lab-cilium", b)
+	if engine == lab.EngineCilium {
+		root, _ := lab.RepoRoot()
+		for _, b := range []string{"cilium-agent", "cilium-cni", "cilium/bpf/bpf_lxc.c"} {
+			if _, err := os.Stat(filepath.Join(root, "bin", b)); err != nil {
+				labtest.Unavailable(t, "bin/%s is not built: run make lab-cilium", b)
+			}
 		}
-	}
-	if _, err := os.Stat("/usr/lib/llvm-19/bin/clang"); err != nil {
-		labtest.Unavailable(t, "clang-19 missing: apt-get install clang-19 llvm-19")
+		if _, err := os.Stat("/usr/lib/llvm-19/bin/clang"); err != nil {
+			labtest.Unavailable(t, "clang-19 missing: apt-get install clang-19 llvm-19")
+		}
 	}
 	labtest.Lock(t)
 	opts := labtest.Options(t, t.TempDir())
 	opts.Nodes = nodes
-	opts.Engine = lab.EngineCilium
+	opts.Engine = engine
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	opts.Timeout = 12 * time.Minute
@@ -60,7 +67,7 @@ func startCiliumLab(t *testing.T, nodes int) (*lab.Lab, lab.Options) {
 		labtest.Unavailable(t, "%v", err)
 	}
 	if err != nil {
-		t.Fatalf("lab up --engine cilium: %v", err)
+		t.Fatalf("lab up --engine %s: %v", engine, err)
 	}
 	t.Cleanup(func() { _ = lab.Down(context.Background(), opts) })
 	return l, opts
