@@ -5,15 +5,21 @@ import "fmt"
 // Accumulator adds up a window's packets from rule counters read several
 // times during it. An engine that rewrites its rules mid-window (kube-router
 // restores the whole filter table on every pod or policy change, which
-// restarts every counter) would otherwise make a before/after difference
-// meaningless: between two reads a counter that went down restarted, and
-// its new value is what it counted since. Rules are matched by table,
-// chain and text (the n-th rule with that text), so rules inserted above
-// them do not shift them.
+// restarts every counter, and names its pod and policy chains anew on every
+// sync) would otherwise make a before/after difference meaningless: between
+// two reads a counter that went down restarted, and its new value is what
+// it counted since. Rules are matched by table, chain and text (the n-th
+// rule with that text), so rules inserted above them do not shift them.
+//
+// The packets are kept per epoch: the reads between two renamings of the
+// chains, each with its own structure. A walk of the window is the sum of
+// its epochs' walks; adding counts across a renaming would file the
+// packets of a pod's old chains under names the last structure no longer
+// has.
 type Accumulator struct {
 	last *Ruleset
-	// counts holds the last read's structure with the window's packets.
-	counts *Ruleset
+	// epochs are the window's packets per structure, the last one growing.
+	epochs []*Ruleset
 	sums   map[ruleKey]uint64
 	policy map[string]uint64
 	// Changed counts rules whose counter restarted or that appeared after
@@ -32,10 +38,13 @@ func (a *Accumulator) Add(rs *Ruleset) {
 	if rs == nil {
 		return
 	}
-	if a.sums == nil {
-		a.sums, a.policy = map[ruleKey]uint64{}, map[string]uint64{}
-	}
 	if a.last != nil {
+		if !sameChains(a.last, rs) {
+			a.closeEpoch()
+		}
+		if a.sums == nil {
+			a.sums, a.policy = map[ruleKey]uint64{}, map[string]uint64{}
+		}
 		prev := index(a.last)
 		prevPolicy := policies(a.last)
 		restarted := restartedTables(prev, index(rs))
@@ -60,21 +69,38 @@ func (a *Accumulator) Add(rs *Ruleset) {
 	a.last = rs
 }
 
-// Counts is the last read's rules with the window's packets as counters.
-func (a *Accumulator) Counts() *Ruleset {
-	if a.last == nil {
-		return nil
+// closeEpoch files the packets counted since the last renaming under the
+// structure they were counted in.
+func (a *Accumulator) closeEpoch() {
+	if a.sums != nil {
+		a.epochs = append(a.epochs, countsOn(a.last, a.sums, a.policy))
 	}
+	a.sums, a.policy = nil, nil
+}
+
+// Epochs are the window's packets, one ruleset per structure the chains
+// had (counters: the packets each rule matched in the window while it had
+// that structure).
+func (a *Accumulator) Epochs() []*Ruleset {
+	out := append([]*Ruleset(nil), a.epochs...)
+	if a.sums != nil {
+		out = append(out, countsOn(a.last, a.sums, a.policy))
+	}
+	return out
+}
+
+// countsOn is structure rs with sums and policy as its counters.
+func countsOn(rs *Ruleset, sums map[ruleKey]uint64, policy map[string]uint64) *Ruleset {
 	out := &Ruleset{Tables: map[string]*Table{}}
-	for tn, t := range a.last.Tables {
+	for tn, t := range rs.Tables {
 		nt := &Table{Name: tn, Chains: map[string]*Chain{}, Order: t.Order}
 		for cn, c := range t.Chains {
-			nc := &Chain{Name: cn, Builtin: c.Builtin, PolicyPackets: a.policy[tn+"/"+cn]}
+			nc := &Chain{Name: cn, Builtin: c.Builtin, PolicyPackets: policy[tn+"/"+cn]}
 			seen := map[string]int{}
 			for _, r := range c.Rules {
 				k := ruleKey{tn, cn, r.Spec, seen[r.Spec]}
 				seen[r.Spec]++
-				r.Packets = a.sums[k]
+				r.Packets = sums[k]
 				nc.Rules = append(nc.Rules, r)
 			}
 			nt.Chains[cn] = nc
@@ -82,6 +108,25 @@ func (a *Accumulator) Counts() *Ruleset {
 		out.Tables[tn] = nt
 	}
 	return out
+}
+
+// sameChains reports whether a and b have the same chains in every table.
+func sameChains(a, b *Ruleset) bool {
+	if len(a.Tables) != len(b.Tables) {
+		return false
+	}
+	for tn, t := range a.Tables {
+		u := b.Tables[tn]
+		if u == nil || len(u.Chains) != len(t.Chains) {
+			return false
+		}
+		for cn := range t.Chains {
+			if u.Chains[cn] == nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func index(rs *Ruleset) map[ruleKey]uint64 {

@@ -15,6 +15,12 @@ import (
 // thousand rules) stays a small load beside the one measured.
 const ReadEvery = time.Second
 
+// ReadEveryBurst is the reading interval for a short window of new
+// connections such as a crr run (a thousand round trips in about a second):
+// a rewrite of the engine's rules, which the client pod's own start and end
+// cause, would otherwise lose most of the window's count.
+const ReadEveryBurst = 250 * time.Millisecond
+
 // Recorder follows a node's counters through a window.
 type Recorder struct {
 	node   Node
@@ -82,7 +88,7 @@ func (r *Recorder) Stop(ctx context.Context, conns, targetConns int64) *results.
 	if r.target != nil {
 		target = r.target.String()
 	}
-	d := Window(r.node.Name(), r.first, last, r.acc.Counts(), r.acc.Changed, target, conns, targetConns)
+	d := Window(r.node.Name(), r.first, last, r.acc.Epochs(), r.acc.Changed, target, conns, targetConns)
 	if r.bpf != nil {
 		d.BPF, d.Notes = r.bpf.close(d.Notes)
 	}

@@ -67,30 +67,31 @@ func parseLoad(text string) (runQueue, load1 float64) {
 }
 
 // Window is the node's work between snapshots a and b for the given new
-// connections; counts are the rule counters' packets over the window (an
-// Accumulator's, which survives rewrites) and changed the rules it could
-// not follow; target is the address of the pod the policies select, whose
-// own chains' checks are its policy walk.
-func Window(node string, a, b *Snapshot, counts *Ruleset, changed int, target string, conns, targetConns int64) *results.Datapath {
+// connections; epochs are the rule counters' packets over the window (an
+// Accumulator's, which survives rewrites and renamings) and changed the
+// rules it could not follow; target is the address of the pod the policies
+// select, whose own chains' checks are its policy walk.
+func Window(node string, a, b *Snapshot, epochs []*Ruleset, changed int, target string, conns, targetConns int64) *results.Datapath {
 	d := &results.Datapath{Node: node, Duration: b.At.Sub(a.At), Connections: conns, TargetConnections: targetConns, Changed: changed}
 	d.Notes = append(append(d.Notes, a.Notes...), b.Notes...)
-	if counts != nil && b.Rules != nil {
-		walks := map[string]Walk{}
-		for name := range counts.Tables {
-			walks[name] = WalkCounts(counts, name)
-		}
+	if len(epochs) > 0 && b.Rules != nil {
 		for _, e := range Engines {
 			ew := results.EngineWork{Engine: e.Name, Rules: b.Rules.RuleCount(e.Owns)}
 			if ew.Rules == 0 {
 				continue
 			}
-			for table, w := range walks {
-				all := w.Sum(e.Owns)
-				ew.Evaluations += all.Evaluations
-				ew.ChainsEntered += all.Entered
-				if target != "" {
-					pod := PodChains(counts.Tables[table], target, e.Owns)
-					ew.SelectedEvaluations += w.Sum(func(c string) bool { return pod[c] }).Evaluations
+			for _, counts := range epochs {
+				for table := range counts.Tables {
+					w := WalkCounts(counts, table)
+					all := w.Sum(e.Owns)
+					ew.Evaluations += all.Evaluations
+					ew.ChainsEntered += all.Entered
+					if target != "" {
+						// The target's chains of this epoch: an engine that
+						// renames them keeps the "-d ip/32" jump into them.
+						pod := PodChains(counts.Tables[table], target, e.Owns)
+						ew.SelectedEvaluations += w.Sum(func(c string) bool { return pod[c] }).Evaluations
+					}
 				}
 			}
 			d.Engines = append(d.Engines, ew)

@@ -42,8 +42,23 @@ func Between(before, after *Ruleset, table string) Walk {
 	var a Accumulator
 	a.Add(before)
 	a.Add(after)
-	w := WalkCounts(a.Counts(), table)
+	w := WalkEpochs(a.Epochs(), table)
 	w.Changed = a.Changed
+	return w
+}
+
+// WalkEpochs walks table in every epoch of a window (Accumulator.Epochs)
+// and adds the chains' figures up by name.
+func WalkEpochs(epochs []*Ruleset, table string) Walk {
+	w := Walk{Chains: map[string]ChainWork{}}
+	for _, e := range epochs {
+		for name, c := range WalkCounts(e, table).Chains {
+			sum := w.Chains[name]
+			sum.Entered += c.Entered
+			sum.Evaluations += c.Evaluations
+			w.Chains[name] = sum
+		}
+	}
 	return w
 }
 

@@ -167,7 +167,7 @@ func TestWalkCountsTheRulesEveryPacketIsCheckedAgainst(t *testing.T) {
 		t.Fatal(err)
 	}
 	acc.Add(after.Rules)
-	w := datapath.WalkCounts(acc.Counts(), "filter")
+	w := datapath.WalkEpochs(acc.Epochs(), "filter")
 	pod, allow := w.Chains["MBT-POD"], w.Chains["MBT-ALLOW"]
 	// The new connections' first packets walk past the established rule and
 	// every decoy to the jump: decoys+2 checks each; the rest stop at rule 1.
@@ -188,7 +188,7 @@ func TestWalkCountsTheRulesEveryPacketIsCheckedAgainst(t *testing.T) {
 	if n := after.Rules.RuleCount(func(c string) bool { return c == "MBT-POD" }); n != decoys+3 {
 		t.Errorf("MBT-POD holds %d rules, want %d", n, decoys+3)
 	}
-	d := datapath.Window(server, before, after, acc.Counts(), acc.Changed, "", conns, conns)
+	d := datapath.Window(server, before, after, acc.Epochs(), acc.Changed, "", conns, conns)
 	if d.CPU == nil || d.Load == nil || d.Load.CPUs < 1 {
 		t.Errorf("window CPU %+v load %+v: want the node's CPU and load", d.CPU, d.Load)
 	}

@@ -17,7 +17,8 @@ import (
 // and the control server, waits for it, and returns its cells.
 func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) ([]results.Cell, error) {
 	expected := r.cfg.Load.expected()
-	doc, err := r.runClient(ctx, name, "latency", append([]string{"load"}, r.cfg.Load.clientArgs(targetURL, controlURL)...), expected, expected)
+	args := append([]string{"load"}, r.cfg.Load.clientArgs(targetURL, controlURL)...)
+	doc, err := r.runClient(ctx, name, "latency", append(args, r.cfg.Measures.lingerArgs()...), expected, expected)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"time"
 
 	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/results"
@@ -19,7 +20,7 @@ type datapathWindow struct {
 
 // openDatapath takes the first snapshot when the run measures the datapath
 // and can read the target's node; otherwise it notes why not, once.
-func (r *run) openDatapath(ctx context.Context) datapathWindow {
+func (r *run) openDatapath(ctx context.Context, every time.Duration) datapathWindow {
 	if !r.cfg.Measures.Datapath {
 		return datapathWindow{}
 	}
@@ -31,7 +32,7 @@ func (r *run) openDatapath(ctx context.Context) datapathWindow {
 	}
 	if err == nil {
 		var rec *datapath.Recorder
-		if rec, err = datapath.Record(ctx, node, datapath.ReadEvery, net.ParseIP(r.targetIP)); err == nil {
+		if rec, err = datapath.Record(ctx, node, every, net.ParseIP(r.targetIP)); err == nil {
 			return datapathWindow{rec: rec}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/meshbench/meshbench/cluster"
+	"github.com/meshbench/meshbench/datapath"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/results"
 )
@@ -23,7 +24,7 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 	m := r.cfg.Measures
 	var cells []results.Cell
 	if m.Latency {
-		w := r.openDatapath(ctx)
+		w := r.openDatapath(ctx, datapath.ReadEvery)
 		c, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL)
 		if err != nil {
 			w.discard()
@@ -42,7 +43,11 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 	}
 	if m.RTT {
 		for _, mode := range []string{loadgen.ModeRR, loadgen.ModeCRR} {
-			runs = append(runs, clientRun{mode, "rtt", m.rttArgs(mode), m.rttExpected(), m.rttEstimate()})
+			args := m.rttArgs(mode)
+			if mode == loadgen.ModeCRR {
+				args = append(args, m.lingerArgs()...)
+			}
+			runs = append(runs, clientRun{mode, "rtt", args, m.rttExpected(), m.rttEstimate()})
 		}
 	}
 	for _, run := range runs {
@@ -51,10 +56,12 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 			// A new pod waits until the policy engine admits it, as the latency client does.
 			args := append([]string{run.command, "--target", a.addr, "--wait-reachable", "60s"}, run.args...)
 			// The target's crr pays a new connection per round trip, as
-			// HTTP with keep-alive off does: its datapath is read too.
+			// HTTP with keep-alive off does: its datapath is read too. The
+			// control's crr runs with the same reads beside it (and its
+			// figures dropped), so the reads weigh on both arms alike.
 			var w datapathWindow
-			if run.name == loadgen.ModeCRR && a.name == results.ArmTarget {
-				w = r.openDatapath(ctx)
+			if run.name == loadgen.ModeCRR {
+				w = r.openDatapath(ctx, datapath.ReadEveryBurst)
 			}
 			doc, err := r.runClient(ctx, name, run.name+", "+a.name, args, run.expected, run.estimate)
 			if err != nil {
@@ -65,7 +72,9 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 				doc.Cells[j].Arm = a.name
 			}
 			cells = append(cells, doc.Cells...)
-			if d := w.closeCRR(ctx, doc.Cells, m.rttWarmup()); d != nil {
+			if a.name != results.ArmTarget {
+				w.discard()
+			} else if d := w.closeCRR(ctx, doc.Cells, m.rttWarmup()); d != nil {
 				cells = append(cells, *d)
 			}
 		}
@@ -114,6 +123,21 @@ func (m Measures) streamArgs() []string {
 func (m Measures) rttArgs(mode string) []string {
 	return append([]string{"--mode", mode, "--requests", strconv.Itoa(m.RTTRequests),
 		"--warmup", strconv.Itoa(m.rttWarmup()), "-o", "-"}, m.cpuArgs()...)
+}
+
+// datapathLinger is how long a client pod stays up after its results while
+// the run reads the server node's datapath: long enough for several reads
+// (every second in a latency window, every quarter second in crr) before
+// the pod's exit makes the engine rewrite its rules.
+const datapathLinger = 2 * time.Second
+
+// lingerArgs keep a client pod up after its measurement when the run reads
+// the datapath around it.
+func (m Measures) lingerArgs() []string {
+	if !m.Datapath {
+		return nil
+	}
+	return []string{"--linger", datapathLinger.String()}
 }
 
 // rttWarmup is the round trips a round-trip pod runs before measuring.

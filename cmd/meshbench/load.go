@@ -32,6 +32,7 @@ func newLoadCmd() *cobra.Command {
 		rounds        int
 		keepAlive     bool
 		waitReachable time.Duration
+		linger        lingerFlag
 		output        string
 	)
 	cmd := &cobra.Command{
@@ -62,6 +63,9 @@ more than 5% short of --rate is marked behind.`,
 			cfg := loadgen.Config{
 				Requests: requests, Rate: rate, Timeout: timeout, Warmup: warmup,
 				Rounds: rounds, KeepAlive: keepAlive,
+			}
+			if err := linger.check(); err != nil {
+				return err
 			}
 			specs := append(append([]string{}, targets...), args...)
 			if len(specs) == 0 {
@@ -124,6 +128,7 @@ more than 5% short of --rate is marked behind.`,
 				return fmt.Errorf("writing results: %w", err)
 			}
 			printSummary(stderr, doc)
+			linger.wait(cmd.Context())
 			return nil
 		},
 	}
@@ -138,6 +143,7 @@ more than 5% short of --rate is marked behind.`,
 	f.BoolVar(&keepAlive, "keepalive", false, "reuse connections (default: one new TCP connection per request)")
 	f.StringVarP(&output, "output", "o", "-", "results file; - writes to standard output")
 	f.DurationVar(&waitReachable, "wait-reachable", 0, "retry the first request this long before a target counts as unreachable (a new pod may not be admitted yet)")
+	linger.register(f)
 	return cmd
 }
 

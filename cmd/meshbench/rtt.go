@@ -20,6 +20,7 @@ func newRTTCmd() *cobra.Command {
 		target, mode, size, timeout, output string
 		requests, warmup                    int
 		waitReachable                       time.Duration
+		linger                              lingerFlag
 		cpuFlags                            cpuFlags
 	)
 	cmd := &cobra.Command{
@@ -60,6 +61,9 @@ ping takes a path the application's traffic never takes.`,
 			if err := checkWaitReachable(waitReachable); err != nil {
 				return err
 			}
+			if err := linger.check(); err != nil {
+				return err
+			}
 			writeDoc, discard, err := openDocument(cmd, output)
 			if err != nil {
 				return err
@@ -85,7 +89,11 @@ ping takes a path the application's traffic never takes.`,
 			if cell.CPU != nil {
 				doc.Notes = append(doc.Notes, cell.CPU.Notes...)
 			}
-			return writeDoc(doc)
+			if err := writeDoc(doc); err != nil {
+				return err
+			}
+			linger.wait(cmd.Context())
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -98,6 +106,7 @@ ping takes a path the application's traffic never takes.`,
 	f.DurationVar(&waitReachable, "wait-reachable", 0, waitReachableHelp)
 	f.StringVarP(&output, "output", "o", "", "write the results document to FILE ('-' for stdout; the report then goes to stderr)")
 	cpuFlags.register(f)
+	linger.register(f)
 	return cmd
 }
 
