@@ -1,8 +1,12 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/meshbench/meshbench/results"
 )
 
 // A count a user gives sizes the memory that keeps its samples: a count the
@@ -61,6 +65,8 @@ func TestOutOfRangeTimesAreBadInput(t *testing.T) {
 		{[]string{"stream", "--target", addr, "--wait-reachable", "-5s"}, "--wait-reachable"},
 		{[]string{"rtt", "--target", addr, "--wait-reachable", "-5s"}, "--wait-reachable"},
 		{[]string{"load", "--target", testServer(t), "--wait-reachable", "-5s"}, "--wait-reachable"},
+		{[]string{"rtt", "--target", addr, "--linger", "2h"}, "--linger"},
+		{[]string{"load", "--target", testServer(t), "--linger", "-1s"}, "--linger"},
 		{[]string{"probe", "--url", "http://127.0.0.1:1/", "--count", "-1"}, "--count"},
 	} {
 		code, stderr := run(t, c.args...)
@@ -75,5 +81,23 @@ func TestRunStreamDurationBeyondADayIsBadInput(t *testing.T) {
 	code, stderr := run(t, "run", "--kubeconfig", unreachableKubeconfig(t), "--measure", "throughput", "--stream-duration", "1000h")
 	if line := strings.TrimSpace(stderr); code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, "--stream-duration") {
 		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming --stream-duration", code, stderr)
+	}
+}
+
+// --linger keeps a client up after its results are written (a run reading
+// the server node's counters takes its last reads meanwhile): the document
+// is complete before the process ends.
+func TestLingerStaysUpAfterTheResults(t *testing.T) {
+	addr := testStreamServer(t)
+	out := filepath.Join(t.TempDir(), "rtt.json")
+	start := time.Now()
+	if code, stderr := run(t, "rtt", "--target", addr, "--mode", "crr", "--requests", "20", "--warmup", "1", "--no-cpu", "--no-server-cpu", "--linger", "1500ms", "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if took := time.Since(start); took < 1500*time.Millisecond {
+		t.Errorf("rtt --linger 1500ms ended after %v", took)
+	}
+	if doc, err := results.ReadFile(out); err != nil || len(doc.Cells) != 1 {
+		t.Errorf("results after lingering: %v", err)
 	}
 }
