@@ -81,6 +81,7 @@ func buildDatapath(sources []Source, window string) *DatapathTable {
 		return nil
 	}
 	t := &DatapathTable{Window: window, RowTitle: title}
+	var rewritten []string // rows whose engine rewrote its rules, with the rules' count
 	for _, r := range rows {
 		row := DatapathRow{RowID: r}
 		type sum struct{ rules, checks, chains, walk float64 }
@@ -146,9 +147,16 @@ func buildDatapath(sources []Source, window string) *DatapathTable {
 			row.BusyCores, row.RunQueue, row.Load1 = busy/float64(n), runq/float64(n), load1/float64(n)
 		}
 		if row.Changed > 0 {
-			t.note(fmt.Sprintf("%s: the engine rewrote its rules during the window (%d rule counters restarted or appeared, counted over every read): the counts follow them from read to read, a second apart, and miss what a rule matched between its last read and its restart", r.Label, row.Changed))
+			rewritten = append(rewritten, fmt.Sprintf("%s (%d)", r.Label, row.Changed))
 		}
 		t.Rows = append(t.Rows, row)
+	}
+	if len(rewritten) > 0 {
+		every := "a second apart"
+		if window == results.WindowCRR {
+			every = "a quarter second apart"
+		}
+		t.note(fmt.Sprintf("the engine rewrote its rules during the windows of %s (rule counters restarted or appeared): the counts follow them from read to read, %s, and miss what a rule matched between its last read and its restart", strings.Join(rewritten, ", "), every))
 	}
 	t.PerPolicy = t.fitWork()
 	return t
