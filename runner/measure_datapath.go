@@ -25,9 +25,16 @@ func (r *run) openDatapath(ctx context.Context) datapathWindow {
 	}
 	server := r.serverNodes[results.ArmTarget]
 	var node datapath.Node
-	err := fmt.Errorf("no access to node %s: meshbench reads a node's datapath on the lab (the lab's nodes are network namespaces it enters)", server)
-	if r.cfg.NodeAccess != nil {
-		node, err = r.cfg.NodeAccess(server)
+	var err error
+	switch {
+	case r.cfg.DatapathPod:
+		node, err = r.datapathPodNode(ctx, server)
+	case r.cfg.NodeAccess != nil:
+		if node, err = r.cfg.NodeAccess(server); err != nil {
+			err = noNodeAccess(server, err)
+		}
+	default:
+		err = noNodeAccess(server, nil)
 	}
 	if err == nil {
 		var rec *datapath.Recorder
