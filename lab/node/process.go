@@ -17,15 +17,15 @@ import (
 // network namespace, in a process group of its own, its output going to a
 // log file.
 type ProcessSpec struct {
-	Netns   string   // the pod's network namespace (a lab netns)
+	Netns string // the pod's network namespace (a lab netns)
 	// HostNetwork starts the process in the agent's own namespace, the
 	// node's, in place of Netns.
 	HostNetwork bool
-	Path    string   // absolute path of the program
-	Args    []string // arguments after the program
-	Env     []string // the whole environment, KEY=VALUE
-	Dir     string   // working directory; empty for the log file's directory
-	LogPath string   // stdout and stderr; an existing file is kept as LogPath+".previous"
+	Path        string   // absolute path of the program
+	Args        []string // arguments after the program
+	Env         []string // the whole environment, KEY=VALUE
+	Dir         string   // working directory; empty for the log file's directory
+	LogPath     string   // stdout and stderr; an existing file is kept as LogPath+".previous"
 }
 
 // Process is a started container process.
