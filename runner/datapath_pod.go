@@ -77,6 +77,7 @@ func (r *run) startDatapathPod(ctx context.Context, p *datapathPod, server strin
 		return nil, err
 	}
 	p.stop = func() { stop(); logs.Close() }
+	r.logf("datapath: pod %s/%s running on node %s at %s (the node's address); following its log", p.ns, p.name, pod.Spec.NodeName, pod.Status.PodIP)
 	return datapath.FollowAgent(server, logs, agentStale), nil
 }
 
