@@ -41,30 +41,79 @@ func (w *datapathPodWatch) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// kubeRouterWork is kube-router's work in one step's datapath cell.
+type kubeRouterWork struct {
+	rules  int
+	checks float64 // per new connection, all of kube-router's chains
+	walk   float64 // per new connection to the target, its own chains
+}
+
+// kubeRouterSteps are the kube-router figures of a document by step; every
+// datapath cell must hold the node's CPU, load and every connection.
+func kubeRouterSteps(t *testing.T, via string, doc *results.Document, requests int) map[string]kubeRouterWork {
+	t.Helper()
+	out := map[string]kubeRouterWork{}
+	for _, cell := range doc.Cells {
+		d := cell.Datapath
+		if d == nil {
+			continue
+		}
+		if d.Connections < int64(2*requests) || d.CPU == nil || d.Load == nil || d.CPU.CPUs < 1 {
+			t.Errorf("%s, step %s: %d connections, cpu %+v, load %+v: want every request's connection, the node's CPU and load", via, cell.Step, d.Connections, d.CPU, d.Load)
+			continue
+		}
+		for _, e := range d.Engines {
+			if e.Engine != "kube-router" {
+				continue
+			}
+			w := kubeRouterWork{rules: e.Rules, checks: results.PerConnection(e.Evaluations, d.Connections),
+				walk: results.PerConnection(e.SelectedEvaluations, d.TargetConnections)}
+			out[cell.Step] = w
+			t.Logf("%s, step %s: kube-router %d rules, %.1f checks per new connection, walk %.1f per target connection, %d connections (%d target), changed %d, window %s; softirq %.3f cores, load %+v; notes %q",
+				via, cell.Step, w.rules, w.checks, w.walk, d.Connections, d.TargetConnections, d.Changed, d.Duration.Round(time.Millisecond), d.CPU.Softirq, *d.Load, d.Notes)
+		}
+	}
+	return out
+}
+
 // --datapath-pod reads the target's node through a privileged hostNetwork
 // pod on it instead of entering the node: the figures are there and
-// plausible (kube-router's rules, checks per new connection and the policy
-// walk growing with the policies, the node's CPU and load), the pod ran on
-// the server's node in the node's network, and nothing of it is left
-// after the run.
+// plausible (kube-router's rules, checks per new connection, the policy
+// walk growing with the policies, the node's CPU and load) and count the
+// rules the lab's own path counts in the same study; the pod ran on the
+// server's node in the node's network, and nothing of it is left after
+// the run.
 func TestRunDatapathPodReadsTheServersNode(t *testing.T) {
 	c := labClient(t)
-	cfg := smallConfig(t, 0, 50)
-	cfg.Placement = cluster.SameNode
-	cfg.Measures = DefaultMeasures()
-	cfg.Measures.Datapath = true
-	cfg.Load = Load{Sizes: []string{".5k"}, Requests: 200, Rate: 100, Warmup: 10, Rounds: 1, Timeout: 5 * time.Second}
-	cfg.EnforceTimeout = 2 * time.Minute
-	cfg.DatapathPod = true
-	// The pod takes precedence over the lab's access, which the watch uses.
-	cfg.NodeAccess = func(string) (datapath.Node, error) { return nil, errors.New("the lab's access was used") }
-	watch := &datapathPodWatch{t: t, c: c, ns: "meshbench-" + cfg.RunID}
-	cfg.Log = watch
+	study := func(pod bool) Config {
+		cfg := smallConfig(t, 0, 50)
+		cfg.Placement = cluster.SameNode
+		cfg.Measures = DefaultMeasures()
+		cfg.Measures.Datapath = true
+		cfg.Load = Load{Sizes: []string{".5k"}, Requests: 200, Rate: 100, Warmup: 10, Rounds: 1, Timeout: 5 * time.Second}
+		cfg.EnforceTimeout = 2 * time.Minute
+		cfg.NodeAccess = func(node string) (datapath.Node, error) { return lab.DatapathNode(lab.StateDirFromEnv(), node) }
+		if pod {
+			cfg.DatapathPod = true
+			// The pod takes precedence over the lab's access.
+			cfg.NodeAccess = func(string) (datapath.Node, error) { return nil, errors.New("the lab's access was used") }
+		}
+		return cfg
+	}
+	cfg := study(false)
 	doc, err := Run(context.Background(), c, cfg)
 	if err != nil {
-		t.Fatalf("run: %v", err)
+		t.Fatalf("run through the lab's netns: %v", err)
 	}
+	viaLab := kubeRouterSteps(t, "lab's netns", doc, cfg.Load.Requests)
 
+	cfg = study(true)
+	watch := &datapathPodWatch{t: t, c: c, ns: "meshbench-" + cfg.RunID}
+	cfg.Log = watch
+	doc, err = Run(context.Background(), c, cfg)
+	if err != nil {
+		t.Fatalf("run through the pod: %v", err)
+	}
 	if watch.pod == nil {
 		t.Fatal("the run never said it follows the datapath pod's log")
 	}
@@ -82,38 +131,21 @@ func TestRunDatapathPodReadsTheServersNode(t *testing.T) {
 	if !slicesContain(doc.Notes, "read through pod") {
 		t.Errorf("notes %q: want one saying the node was read through the pod", doc.Notes)
 	}
-
-	checks, walk := map[string]float64{}, map[string]float64{}
-	rules := map[string]int{}
-	for _, cell := range doc.Cells {
-		d := cell.Datapath
-		if d == nil {
-			continue
-		}
-		for _, e := range d.Engines {
-			if e.Engine == "kube-router" {
-				checks[cell.Step] = results.PerConnection(e.Evaluations, d.Connections)
-				rules[cell.Step] = e.Rules
-				walk[cell.Step] = results.PerConnection(e.SelectedEvaluations, d.TargetConnections)
-				t.Logf("step %s via pod: kube-router %d rules, %.1f checks per new connection, walk %.1f per target connection, %d connections (%d target), changed %d, window %s; softirq %.3f cores, load %+v; notes %q",
-					cell.Step, e.Rules, checks[cell.Step], walk[cell.Step],
-					d.Connections, d.TargetConnections, d.Changed, d.Duration.Round(time.Millisecond), d.CPU.Softirq, *d.Load, d.Notes)
-			}
-		}
-		if d.Connections < int64(2*cfg.Load.Requests) || d.CPU == nil || d.Load == nil || d.CPU.CPUs < 1 {
-			t.Errorf("step %s: %d connections, cpu %+v, load %+v: want every request's connection, the node's CPU and load", cell.Step, d.Connections, d.CPU, d.Load)
-		}
+	viaPod := kubeRouterSteps(t, "pod", doc, cfg.Load.Requests)
+	if len(viaPod) != 2 || len(viaLab) != 2 {
+		t.Fatalf("kube-router figures for steps %v through the pod, %v through the lab: want 0 and 50", viaPod, viaLab)
 	}
-	if len(checks) != 2 {
-		t.Fatalf("kube-router figures for steps %v: want 0 and 50", checks)
+	at0, at50 := viaPod["0"], viaPod["50"]
+	if at50.rules <= at0.rules || at50.checks <= 0 {
+		t.Errorf("kube-router rules %d at 0 policies, %d at 50, %.1f checks per new connection at 50: want more rules with the policies, and checks", at0.rules, at50.rules, at50.checks)
 	}
-	if rules["50"] <= rules["0"] || checks["50"] <= 0 {
-		t.Errorf("kube-router rules %d at 0 policies, %d at 50, %.1f checks per new connection at 50: want more rules with the policies, and checks", rules["0"], rules["50"], checks["50"])
+	if at50.rules != viaLab["50"].rules {
+		t.Errorf("kube-router rules at 50 policies: %d through the pod, %d through the lab's netns: want the same", at50.rules, viaLab["50"].rules)
 	}
 	// The default shape's decoys add about one check each to the walk;
 	// at least half of that survives kube-router's rewrites in a window.
-	if walk["50"] < 25 {
-		t.Errorf("policy walk per new connection to the target at 50 policies: %.1f, want 25 or more", walk["50"])
+	if at50.walk < 25 {
+		t.Errorf("policy walk per new connection to the target at 50 policies: %.1f (%.1f through the lab's netns), want 25 or more", at50.walk, viaLab["50"].walk)
 	}
 
 	if _, err := c.Kube.CoreV1().Pods(p.Namespace).Get(context.Background(), p.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
