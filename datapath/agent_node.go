@@ -107,6 +107,18 @@ func (n *AgentNode) Run(ctx context.Context, argv ...string) ([]byte, error) {
 	if !rules && !slices.Equal(argv, CommandReadProc) {
 		return nil, fmt.Errorf("node %s is read through its datapath agent pod, which answers %q and %q, not %q", n.name, CommandSaveRules, CommandReadProc, argv)
 	}
+	s, err := n.Sample(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if rules {
+		return s.Rules()
+	}
+	return s.ProcFiles()
+}
+
+// Sample is the first sample that arrives after the call began (Sampler).
+func (n *AgentNode) Sample(ctx context.Context) (AgentSample, error) {
 	n.mu.Lock()
 	var after uint64
 	if n.latest != nil {
@@ -122,19 +134,16 @@ func (n *AgentNode) Run(ctx context.Context, argv ...string) ([]byte, error) {
 		switch {
 		case s != nil && s.Seq != after:
 			// A new sample; a lower sequence is a restarted agent's.
-			if rules {
-				return s.Rules()
-			}
-			return s.ProcFiles()
+			return *s, nil
 		case ended != nil:
-			return nil, fmt.Errorf("datapath agent of node %s: %w", n.name, ended)
+			return AgentSample{}, fmt.Errorf("datapath agent of node %s: %w", n.name, ended)
 		}
 		select {
 		case <-arrived:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return AgentSample{}, ctx.Err()
 		case <-timeout.C:
-			return nil, fmt.Errorf("datapath agent of node %s sent no sample for %s", n.name, n.stale)
+			return AgentSample{}, fmt.Errorf("datapath agent of node %s sent no sample for %s", n.name, n.stale)
 		}
 	}
 }

@@ -36,9 +36,14 @@ func TestAgentNodeAnswersTakeFromTheAgentsSamples(t *testing.T) {
 	if !bytes.Equal(got, saved) {
 		t.Fatalf("rules differ from what the agent saved: %d bytes, want %d", len(got), len(saved))
 	}
+	// A snapshot is one sample, timed by the agent where it read the CPU.
+	before := time.Now()
 	s, err := Take(ctx, node)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if took := time.Since(before); took > time.Second || s.At.Before(before.Add(-time.Millisecond)) {
+		t.Errorf("Take took %s, snapshot at %s, called at %s: want one sample newer than the call", took, s.At, before)
 	}
 	if len(s.Notes) > 0 {
 		t.Errorf("notes: %v", s.Notes)
