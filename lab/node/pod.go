@@ -267,14 +267,14 @@ func (a *Agent) startContainer(ctx context.Context, pod *corev1.Pod, st *podStat
 	if err != nil {
 		return err
 	}
-	if st.net.Host {
-		a.saveHostGroups(st)
-	}
 	if cs.runs > 0 {
 		cs.restarts++
 	}
 	cs.runs++
 	cs.proc, cs.waiting, cs.startedAt, cs.ready = proc, nil, proc.StartedAt(), false
+	if st.net.Host {
+		a.saveHostGroups(st)
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	cs.cancel = cancel
 	key := st.key
