@@ -59,10 +59,12 @@ func IptablesSave(ctx context.Context, hostRoot string) ([]byte, error) {
 }
 
 // hostIptablesSave is the path, inside hostRoot, of the node's
-// iptables-save, or "" when hostRoot has none.
+// iptables-save, or "" when hostRoot has none. Lstat, as it is often an
+// absolute symbolic link (to xtables-nft-multi) that resolves only inside
+// the chroot.
 func hostIptablesSave(hostRoot string) string {
 	for _, p := range []string{"/usr/sbin/iptables-save", "/sbin/iptables-save", "/usr/bin/iptables-save", "/bin/iptables-save", "/usr/local/sbin/iptables-save"} {
-		if _, err := os.Stat(filepath.Join(hostRoot, p)); err == nil {
+		if _, err := os.Lstat(filepath.Join(hostRoot, p)); err == nil {
 			return p
 		}
 	}

@@ -132,3 +132,42 @@ func TestAgentSampleBoundsItsSize(t *testing.T) {
 		t.Errorf("proc files: %v", err)
 	}
 }
+
+// The node's iptables-save is found under the mounted root also as an
+// absolute link that resolves only inside it (Debian's alternatives,
+// xtables-nft-multi); a root without one leaves PATH's.
+func TestHostIptablesSaveFindsTheNodesLink(t *testing.T) {
+	root := t.TempDir()
+	if got := hostIptablesSave(root); got != "" {
+		t.Errorf("an empty root: %q, want none", got)
+	}
+	if err := os.MkdirAll(root+"/usr/sbin", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/alternatives/iptables-save-only-inside", root+"/usr/sbin/iptables-save"); err != nil {
+		t.Fatal(err)
+	}
+	if got := hostIptablesSave(root); got != "/usr/sbin/iptables-save" {
+		t.Errorf("a root with a link: %q, want /usr/sbin/iptables-save", got)
+	}
+}
+
+// Chrooted into this host's root (as into a node's at /host), the agent's
+// iptables-save runs the host's own.
+func TestIptablesSaveChrootedIntoTheHostRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: iptables-save -c and chroot")
+	}
+	if hostIptablesSave("/") == "" {
+		t.Skip("this host has no iptables-save")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	chrooted, err := IptablesSave(ctx, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseSave(chrooted); err != nil {
+		t.Errorf("output of the chrooted iptables-save: %v", err)
+	}
+}
