@@ -16,7 +16,9 @@ import (
 func TestDatapathSkippedNamesTheFlag(t *testing.T) {
 	for _, access := range []func(string) (datapath.Node, error){
 		nil,
-		func(node string) (datapath.Node, error) { return nil, errors.New("node " + node + " is not a node of the lab") },
+		func(node string) (datapath.Node, error) {
+			return nil, errors.New("node " + node + " is not a node of the lab")
+		},
 	} {
 		r := &run{cfg: Config{Measures: Measures{Latency: true, Datapath: true}, NodeAccess: access},
 			serverNodes: map[string]string{results.ArmTarget: "worker-1"}, doc: results.New()}
