@@ -12,6 +12,7 @@ import (
 
 	"github.com/meshbench/meshbench/cluster"
 	"github.com/meshbench/meshbench/datapath"
+	"github.com/meshbench/meshbench/results"
 )
 
 // agentStale is how long the datapath pod may send nothing before a read
@@ -51,6 +52,17 @@ func (r *run) datapathPodNode(ctx context.Context, server string) (datapath.Node
 		server, p.ns, p.name, strings.Join(cluster.DatapathAgentCommand(), " "))
 	r.doc.Notes = append(r.doc.Notes, note)
 	return p.node, nil
+}
+
+// startDatapathPodEarly creates the datapath pod for --datapath-pod as
+// soon as the target's node is known, before the probers and the first
+// step: kube-router rewrites its rules on every pod event (the target's
+// chain gets a new name), and that rewrite belongs before the first
+// window, not in it. A failure is kept for the window to note.
+func (r *run) startDatapathPodEarly(ctx context.Context) {
+	if r.cfg.DatapathPod && r.cfg.Measures.Datapath {
+		_, _ = r.datapathPodNode(ctx, r.serverNodes[results.ArmTarget])
+	}
 }
 
 func (r *run) startDatapathPod(ctx context.Context, p *datapathPod, server string) (*datapath.AgentNode, error) {

@@ -169,6 +169,7 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 	if err != nil {
 		return err
 	}
+	r.startDatapathPodEarly(ctx)
 	if err := r.startProbers(ctx, targetURL); err != nil {
 		return err
 	}
