@@ -95,6 +95,14 @@ func (w datapathWindow) closeCRR(ctx context.Context, rtt []results.Cell, warmup
 	return &results.Cell{Arm: results.ArmTarget, Datapath: d}
 }
 
+// end takes the window's last snapshot: its client has finished, and its
+// pod is still there (deleting it has the engine rewrite its rules).
+func (w datapathWindow) end(ctx context.Context) {
+	if w.rec != nil {
+		w.rec.End(ctx)
+	}
+}
+
 // discard ends a window whose measurement failed.
 func (w datapathWindow) discard() {
 	if w.rec != nil {
