@@ -31,6 +31,11 @@ type Recorder struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
+	// last is the window's last snapshot once End took it; lastErr why
+	// it could not be taken.
+	ended   bool
+	last    *Snapshot
+	lastErr error
 }
 
 // Record takes the window's first snapshot and reads the rule counters
@@ -74,12 +79,27 @@ func (r *Recorder) loop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Stop takes the last snapshot and returns the window's figures for the
-// new connections counted in it.
-func (r *Recorder) Stop(ctx context.Context, conns, targetConns int64) *results.Datapath {
+// End takes the window's last snapshot as soon as the traffic it measures
+// has ended, before whatever the caller does next (deleting the client pod,
+// which has the engine rewrite its rules) can reach the counters; Stop then
+// computes the figures once the connections are counted. A node read
+// through an agent answers with its next sample, up to a second later, so
+// the earlier the better.
+func (r *Recorder) End(ctx context.Context) {
+	if r.ended {
+		return
+	}
+	r.ended = true
 	r.cancel()
 	<-r.done
-	last, err := Take(ctx, r.node)
+	r.last, r.lastErr = Take(ctx, r.node)
+}
+
+// Stop takes the last snapshot, unless End took it, and returns the
+// window's figures for the new connections counted in it.
+func (r *Recorder) Stop(ctx context.Context, conns, targetConns int64) *results.Datapath {
+	r.End(ctx)
+	last, err := r.last, r.lastErr
 	if err != nil {
 		return &results.Datapath{Node: r.node.Name(), Notes: []string{err.Error()}}
 	}

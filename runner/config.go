@@ -63,6 +63,11 @@ type Config struct {
 	// enters its node's namespace; nil, or an error, skips the measurement
 	// with the reason in the document's notes.
 	NodeAccess func(node string) (datapath.Node, error)
+	// DatapathPod reads the server's node for --measure datapath through a
+	// privileged hostNetwork pod the run creates on it (and deletes at its
+	// end, also with Keep), in place of NodeAccess: the way on a cluster
+	// whose nodes meshbench cannot enter.
+	DatapathPod bool
 	// Checkpoint, when set, is given the document after every measured
 	// step, to write it where a run killed later (SIGKILL, a lost node)
 	// leaves every completed step; an error stops the run.
@@ -126,6 +131,9 @@ func (c *Config) Validate() error {
 			// when the step's policies are written.
 			return fmt.Errorf("--shape ipblock: run cannot know the client pod's address before it starts; use it with meshbench generate --client-cidr")
 		}
+	}
+	if c.DatapathPod && !c.Measures.Datapath {
+		return fmt.Errorf("--datapath-pod: the pod reads the server node's datapath for --measure datapath; add datapath to --measure")
 	}
 	if c.EnforceTimeout <= 0 {
 		return fmt.Errorf("--enforce-timeout %s: want a positive duration, e.g. 60s", c.EnforceTimeout)

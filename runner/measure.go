@@ -15,10 +15,10 @@ import (
 
 // measure runs one client pod that alternates requests between the target
 // and the control server, waits for it, and returns its cells.
-func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) ([]results.Cell, error) {
+func (r *run) measure(ctx context.Context, name, targetURL, controlURL string, finished func()) ([]results.Cell, error) {
 	expected := r.cfg.Load.expected()
 	args := append([]string{"load"}, r.cfg.Load.clientArgs(targetURL, controlURL)...)
-	doc, err := r.runClient(ctx, name, "latency", append(args, r.cfg.Measures.lingerArgs()...), expected, expected)
+	doc, err := r.runClient(ctx, name, "latency", append(args, r.cfg.Measures.lingerArgs()...), expected, expected, finished)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (r *run) measure(ctx context.Context, name, targetURL, controlURL string) (
 // args, waits for it (its pod timeout beyond twice expected), and returns
 // the results document it printed. Its notes join the run's. The progress
 // bar advances through estimate labelled with the step and what is measured.
-func (r *run) runClient(ctx context.Context, name, what string, args []string, expected, estimate time.Duration) (*results.Document, error) {
+func (r *run) runClient(ctx context.Context, name, what string, args []string, expected, estimate time.Duration, finished func()) (*results.Document, error) {
 	defer r.prog.measuring(r.step+": "+what, estimate)()
 	pod := r.workload().ClientRunning(name, args)
 	objs, err := cluster.ToUnstructured(pod)
@@ -47,6 +47,9 @@ func (r *run) runClient(ctx context.Context, name, what string, args []string, e
 	done, err := r.c.WaitPodDone(ctx, r.ns, name, r.cfg.PodTimeout+2*expected)
 	if err != nil {
 		return nil, err
+	}
+	if finished != nil {
+		finished()
 	}
 	logs, err := r.c.Logs(ctx, r.ns, name, 0)
 	if err != nil {

@@ -26,9 +26,16 @@ func (r *run) openDatapath(ctx context.Context, every time.Duration) datapathWin
 	}
 	server := r.serverNodes[results.ArmTarget]
 	var node datapath.Node
-	err := fmt.Errorf("no access to node %s: meshbench reads a node's datapath on the lab (the lab's nodes are network namespaces it enters)", server)
-	if r.cfg.NodeAccess != nil {
-		node, err = r.cfg.NodeAccess(server)
+	var err error
+	switch {
+	case r.cfg.DatapathPod:
+		node, err = r.datapathPodNode(ctx, server)
+	case r.cfg.NodeAccess != nil:
+		if node, err = r.cfg.NodeAccess(server); err != nil {
+			err = noNodeAccess(server, err)
+		}
+	default:
+		err = noNodeAccess(server, nil)
 	}
 	if err == nil {
 		var rec *datapath.Recorder
@@ -87,6 +94,14 @@ func (w datapathWindow) closeCRR(ctx context.Context, rtt []results.Cell, warmup
 	}
 	d.Window = results.WindowCRR
 	return &results.Cell{Arm: results.ArmTarget, Datapath: d}
+}
+
+// end takes the window's last snapshot: its client has finished, and its
+// pod is still there (deleting it has the engine rewrite its rules).
+func (w datapathWindow) end(ctx context.Context) {
+	if w.rec != nil {
+		w.rec.End(ctx)
+	}
 }
 
 // discard ends a window whose measurement failed.

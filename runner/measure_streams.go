@@ -25,7 +25,7 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 	var cells []results.Cell
 	if m.Latency {
 		w := r.openDatapath(ctx, datapath.ReadEvery)
-		c, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL)
+		c, err := r.measure(ctx, fmt.Sprintf("meshbench-client-%d", i), targetURL, controlURL, func() { w.end(ctx) })
 		if err != nil {
 			w.discard()
 			return nil, err
@@ -63,7 +63,7 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 			if run.name == loadgen.ModeCRR {
 				w = r.openDatapath(ctx, datapath.ReadEveryBurst)
 			}
-			doc, err := r.runClient(ctx, name, run.name+", "+a.name, args, run.expected, run.estimate)
+			doc, err := r.runClient(ctx, name, run.name+", "+a.name, args, run.expected, run.estimate, func() { w.end(ctx) })
 			if err != nil {
 				w.discard()
 				return nil, err

@@ -33,6 +33,8 @@ type run struct {
 	doc      *results.Document
 	// step names the step being measured, for the progress bar.
 	step string
+	// datapathPods are the pods reading nodes for --datapath-pod, by node.
+	datapathPods map[string]*datapathPod
 	// measured counts the steps measured so far across meshes and shapes:
 	// it names each step's client pods.
 	measured int
@@ -116,6 +118,8 @@ func Run(ctx context.Context, c *cluster.Client, cfg Config) (doc *results.Docum
 			}
 		}()
 	}
+	// Before the cleanup above, and also with Keep: no privileged pod stays.
+	defer func() { err = errors.Join(err, r.removeDatapathPods()) }()
 	r.prog = newProgress(ctx, cfg.Progress, time.Duration(len(cfg.Meshes)*cfg.measuredSteps())*r.expected())
 	defer r.prog.close()
 	r.cfg.Log = r.prog.writer(cfg.Log)
@@ -165,6 +169,7 @@ func (r *run) measureMesh(ctx context.Context, mesh meshes.Mesh) error {
 	if err != nil {
 		return err
 	}
+	r.startDatapathPodEarly(ctx)
 	if err := r.startProbers(ctx, targetURL); err != nil {
 		return err
 	}

@@ -26,6 +26,11 @@ func TestBadFlagValuesSayTheAcceptedForm(t *testing.T) {
 		{[]string{"run", "--shape", "ports,peers,ports"}, []string{"--shape", "ports given twice"}},
 		{[]string{"run", "--shape", "ports,,peers"}, []string{"--shape", "empty shape"}},
 		{[]string{"run", "--kind", "linkerd", "--shape", "ports"}, []string{"--shape", "identities"}},
+		{[]string{"run", "--datapath-pod"}, []string{"--datapath-pod", "add datapath to --measure"}},
+		{[]string{"run", "--measure", "latency,rtt", "--datapath-pod"}, []string{"--datapath-pod", "--measure datapath"}},
+		{[]string{"run", "--datapath-pod=maybe"}, []string{"--datapath-pod", "true or false"}},
+		{[]string{"datapath-agent", "--every", "10ms"}, []string{"--every", "100ms or more"}},
+		{[]string{"datapath-agent", "--every", "1"}, []string{"--every", "unit"}},
 	} {
 		code, stderr := run(t, c.args...)
 		line := strings.TrimSpace(stderr)

@@ -139,7 +139,8 @@ Ctrl-C or a failure removes everything the run created.`,
 			if err != nil {
 				return err
 			}
-			// The lab's nodes are namespaces this process can enter.
+			// The lab's nodes are namespaces this process can enter;
+			// --datapath-pod reads them through a pod instead.
 			cfg.NodeAccess = func(node string) (datapath.Node, error) {
 				return lab.DatapathNode(lab.StateDirFromEnv(), node)
 			}
@@ -179,7 +180,8 @@ Ctrl-C or a failure removes everything the run created.`,
 	f.StringVar((*string)(&cfg.Plan.Kind), "kind", "networkpolicy", "policy kind: networkpolicy, cilium, istio or linkerd")
 	f.StringVar(&shapeList, "shape", "", "decoy policy shapes, comma-separated: each steps through --policies in one study, sharing step 0 (see meshbench generate --help); default the kind's first shape, the Romana method's")
 	f.StringVar(&meshList, "mesh", "none", "configurations to measure, comma-separated: none, istio-ambient, linkerd, cilium, cilium-wireguard, cilium-ipsec")
-	f.StringVar(&measure, "measure", runner.MeasureLatency, "what to measure at every step, comma-separated: latency (HTTP requests), throughput (TCP streams), rtt (TCP_RR and TCP_CRR round trips), cpu (during throughput and rtt), datapath (the server node's rule checks, CPU and load around every latency window; on the lab)")
+	f.StringVar(&measure, "measure", runner.MeasureLatency, "what to measure at every step, comma-separated: latency (HTTP requests), throughput (TCP streams), rtt (TCP_RR and TCP_CRR round trips), cpu (during throughput and rtt), datapath (the server node's rule checks, CPU and load around every latency window; on the lab, or with --datapath-pod)")
+	f.BoolVar(&cfg.DatapathPod, "datapath-pod", false, "datapath: read the server's node through a pod the run creates on it and deletes at its end: hostNetwork, privileged as root, the node's / mounted read-only (see README); for clusters other than the lab")
 	f.StringVar(&streams, "streams", "1,4", "throughput: parallel connection counts to measure, comma-separated")
 	f.DurationVar(&cfg.Measures.StreamDuration, "stream-duration", cfg.Measures.StreamDuration, "throughput: measured time per stream setting and arm")
 	f.DurationVar(&cfg.Measures.StreamOmit, "stream-omit", cfg.Measures.StreamOmit, "throughput: start-up time left out of every figure (slow start)")

@@ -15,6 +15,9 @@ type PodNetwork struct {
 	Netns    string
 	IP       netip.Addr
 	HostVeth string
+	// Host is a hostNetwork pod's: the node's own namespace (Netns empty)
+	// and address, which the CNI plugins do not wire.
+	Host bool
 }
 
 // attachment is how the agent names a pod (key namespace/name) to the CNI

@@ -168,6 +168,9 @@ func (a *Agent) ensureNetwork(ctx context.Context, pod *corev1.Pod, st *podState
 	if st.net != nil {
 		return nil
 	}
+	if pod.Spec.HostNetwork {
+		return a.useHostNetwork(pod, st)
+	}
 	netns := NetnsName(a.cfg.NodeName, string(pod.UID))
 	rec := Record{UID: string(pod.UID), Namespace: pod.Namespace, Name: pod.Name, Netns: netns, CNIType: a.cni.Type()}
 	if err := a.store.Save(rec); err != nil {
@@ -260,7 +263,7 @@ func (a *Agent) startContainer(ctx context.Context, pod *corev1.Pod, st *podStat
 			dir = "" // the image's directories do not exist here; run in the pod's directory
 		}
 	}
-	proc, err := StartProcess(ProcessSpec{Netns: st.net.Netns, Path: argv[0], Args: argv[1:], Env: env, Dir: dir, LogPath: logPath})
+	proc, err := StartProcess(ProcessSpec{Netns: st.net.Netns, HostNetwork: st.net.Host, Path: argv[0], Args: argv[1:], Env: env, Dir: dir, LogPath: logPath})
 	if err != nil {
 		return err
 	}
@@ -269,6 +272,9 @@ func (a *Agent) startContainer(ctx context.Context, pod *corev1.Pod, st *podStat
 	}
 	cs.runs++
 	cs.proc, cs.waiting, cs.startedAt, cs.ready = proc, nil, proc.StartedAt(), false
+	if st.net.Host {
+		a.saveHostGroups(st)
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	cs.cancel = cancel
 	key := st.key
@@ -289,6 +295,14 @@ func (a *Agent) startContainer(ctx context.Context, pod *corev1.Pod, st *podStat
 func (a *Agent) finish(ctx context.Context, st *podState, phase corev1.PodPhase) {
 	st.terminal = phase
 	a.stopContainers(st, 0)
+	if st.net != nil && st.net.Host {
+		// The node's network stays; the record keeps the pod's address.
+		ns, name := splitKey(st.key)
+		if err := a.store.Save(Record{UID: string(st.uid), Namespace: ns, Name: name, IP: st.ip, HostNetwork: true}); err != nil {
+			a.log.Error("saving a finished pod's record", "pod", st.key, "err", err)
+		}
+		st.net = nil
+	}
 	if st.net != nil {
 		if err := a.teardownNetwork(ctx, attachment(st.key, string(st.uid), st.net.Netns)); err != nil {
 			a.log.Error("tearing down a finished pod's network", "pod", st.key, "err", err)
@@ -325,6 +339,9 @@ func (a *Agent) terminate(ctx context.Context, st *podState, grace time.Duration
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	a.stopContainers(st, grace)
+	if st.net != nil && st.net.Host {
+		st.net = nil
+	}
 	var errs []error
 	// By name, not st.net: a pod whose wiring failed half-way has a netns
 	// and perhaps an address too.

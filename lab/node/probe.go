@@ -138,8 +138,11 @@ func (a *Agent) probe(ctx context.Context, p *corev1.Probe, c *corev1.Container,
 			return err
 		}
 		st.mu.Lock()
-		netns := st.net.Netns
+		netns, host := st.net.Netns, st.net.Host
 		st.mu.Unlock()
+		if host {
+			return exec.CommandContext(ctx, argv[0], argv[1:]...).Run()
+		}
 		return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", netns}, argv...)...).Run()
 	}
 	return fmt.Errorf("probe kind not supported by the lab (httpGet, tcpSocket and exec are)")

@@ -17,12 +17,15 @@ import (
 // network namespace, in a process group of its own, its output going to a
 // log file.
 type ProcessSpec struct {
-	Netns   string   // the pod's network namespace (a lab netns)
-	Path    string   // absolute path of the program
-	Args    []string // arguments after the program
-	Env     []string // the whole environment, KEY=VALUE
-	Dir     string   // working directory; empty for the log file's directory
-	LogPath string   // stdout and stderr; an existing file is kept as LogPath+".previous"
+	Netns string // the pod's network namespace (a lab netns)
+	// HostNetwork starts the process in the agent's own namespace, the
+	// node's, in place of Netns.
+	HostNetwork bool
+	Path        string   // absolute path of the program
+	Args        []string // arguments after the program
+	Env         []string // the whole environment, KEY=VALUE
+	Dir         string   // working directory; empty for the log file's directory
+	LogPath     string   // stdout and stderr; an existing file is kept as LogPath+".previous"
 }
 
 // Process is a started container process.
@@ -39,7 +42,7 @@ type Process struct {
 // StartProcess starts spec inside the pod's namespace (forked from a thread
 // that entered it), in a process group of its own.
 func StartProcess(spec ProcessSpec) (*Process, error) {
-	if !IsLabNetns(spec.Netns) {
+	if !spec.HostNetwork && !IsLabNetns(spec.Netns) {
 		return nil, fmt.Errorf("refusing netns %q: not named by the lab", spec.Netns)
 	}
 	if !filepath.IsAbs(spec.Path) {
@@ -69,7 +72,11 @@ func StartProcess(spec ProcessSpec) (*Process, error) {
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := nsnet.Do(spec.Netns, cmd.Start); err != nil {
+	start := func() error { return nsnet.Do(spec.Netns, cmd.Start) }
+	if spec.HostNetwork {
+		start = cmd.Start
+	}
+	if err := start(); err != nil {
 		return nil, err
 	}
 	p := &Process{cmd: cmd, started: time.Now(), done: make(chan struct{})}

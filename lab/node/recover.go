@@ -27,6 +27,10 @@ func (a *Agent) recover(ctx context.Context) error {
 	keep := map[string]bool{}
 	for _, rec := range recs {
 		key := rec.Namespace + "/" + rec.Name
+		if rec.HostNetwork {
+			errs = append(errs, a.recoverHostPod(rec))
+			continue
+		}
 		at := attachment(key, rec.UID, rec.Netns)
 		if !isNodeNetns(a.cfg.NodeName, rec.Netns) {
 			errs = append(errs, a.store.Remove(rec.UID))

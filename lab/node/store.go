@@ -20,6 +20,11 @@ type Record struct {
 	Netns     string     `json:"netns"`
 	HostVeth  string     `json:"hostVeth,omitempty"` // the node-side end, named by the CNI plugin
 	CNIType   string     `json:"cniType,omitempty"`  // the plugin that made the pod's interface`
+	// HostNetwork marks a pod in the node's own network namespace: no
+	// netns, no CNI, the node's address. Its containers' process groups are
+	// kept in HostGroups, as no netns of its own finds them after a restart.
+	HostNetwork bool  `json:"hostNetwork,omitempty"`
+	HostGroups  []int `json:"hostGroups,omitempty"`
 }
 
 // Store keeps one directory per pod under <state>/pods/<uid>: record.json

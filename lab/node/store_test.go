@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -14,6 +15,10 @@ func TestStoreRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := Record{UID: "u1", Namespace: "ns", Name: "p", IP: netip.MustParseAddr("10.244.0.5"), Netns: NetnsName("mblab-node-1", "u1"), HostVeth: "veth1234abcd", CNIType: "ptp"}
+	host := Record{UID: "u3", Namespace: "ns", Name: "agent", IP: netip.MustParseAddr("10.250.0.1"), HostNetwork: true, HostGroups: []int{4242}}
+	if err := s.Save(host); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Save(rec); err != nil {
 		t.Fatal(err)
 	}
@@ -25,11 +30,13 @@ func TestStoreRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 1 || recs[0] != rec || len(orphans) != 1 || orphans[0] != "u2" {
+	if len(recs) != 2 || !reflect.DeepEqual(recs, []Record{rec, host}) || len(orphans) != 1 || orphans[0] != "u2" {
 		t.Fatalf("Load: %+v orphans %v", recs, orphans)
 	}
-	if err := s.Remove("u1"); err != nil {
-		t.Fatal(err)
+	for _, uid := range []string{"u1", "u3"} {
+		if err := s.Remove(uid); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := s.Remove("../x"); err == nil {
 		t.Fatal("Remove outside the store: want an error")
