@@ -143,17 +143,20 @@ func TestRunDatapathPodReadsTheServersNode(t *testing.T) {
 	}
 	switch {
 	case at50.rules < viaLab["50"].rules:
-		// Known limitation: the pod's last sample comes up to a second
-		// after the client finished, and kube-router's rewrite on the
-		// client pod's completion (the client's chain gone, the target's
-		// renamed) may come first; the window's walk is then lost.
-		t.Logf("kube-router rewrote its rules before the pod's last sample at 50 policies: %d rules through the pod, %d through the netns; walk %.1f not checked",
-			at50.rules, viaLab["50"].rules, at50.walk)
+		// The pod's last sample comes up to a second after the client
+		// finished (its 2 s linger included), and kube-router's rewrite on
+		// the client pod's completion (the client's chain gone) may come
+		// first: the rules counted at the end are then fewer.
+		t.Logf("kube-router rewrote its rules before the pod's last sample at 50 policies: %d rules through the pod, %d through the netns",
+			at50.rules, viaLab["50"].rules)
 	case at50.rules != viaLab["50"].rules:
 		t.Errorf("kube-router rules at 50 policies: %d through the pod, %d through the lab's netns: want the same", at50.rules, viaLab["50"].rules)
-	case at50.walk < 50:
-		// Each ports decoy adds 2.5 checks to the walk (README); at least
-		// one each survives kube-router's rewrites in a window.
+	}
+	// The walk is counted per epoch of chain names and read during the
+	// client's linger, before that rewrite: each ports decoy adds about 3
+	// checks to it, and at least one each survives the rewrites of a window
+	// read once a second.
+	if at50.walk < 50 {
 		t.Errorf("policy walk per new connection to the target at 50 ports policies: %.1f (%.1f through the lab's netns), want 50 or more", at50.walk, viaLab["50"].walk)
 	}
 

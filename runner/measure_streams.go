@@ -46,6 +46,7 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 			args := m.rttArgs(mode)
 			if mode == loadgen.ModeCRR {
 				args = append(args, m.lingerArgs()...)
+				args = append(args, m.settleArgs()...)
 			}
 			runs = append(runs, clientRun{mode, "rtt", args, m.rttExpected(), m.rttEstimate()})
 		}
@@ -138,6 +139,17 @@ func (m Measures) lingerArgs() []string {
 		return nil
 	}
 	return []string{"--linger", datapathLinger.String()}
+}
+
+// settleArgs have a crr pod wait 2 s once the target admits it while the
+// run reads the datapath: the engine's rewrites for the pod's start and
+// the previous pod's removal then come before its second of round trips,
+// not inside it.
+func (m Measures) settleArgs() []string {
+	if !m.Datapath {
+		return nil
+	}
+	return []string{"--settle", datapathLinger.String()}
 }
 
 // rttWarmup is the round trips a round-trip pod runs before measuring.

@@ -66,6 +66,7 @@ func TestOutOfRangeTimesAreBadInput(t *testing.T) {
 		{[]string{"rtt", "--target", addr, "--wait-reachable", "-5s"}, "--wait-reachable"},
 		{[]string{"load", "--target", testServer(t), "--wait-reachable", "-5s"}, "--wait-reachable"},
 		{[]string{"rtt", "--target", addr, "--linger", "2h"}, "--linger"},
+		{[]string{"rtt", "--target", addr, "--settle", "-2s"}, "--settle"},
 		{[]string{"load", "--target", testServer(t), "--linger", "-1s"}, "--linger"},
 		{[]string{"probe", "--url", "http://127.0.0.1:1/", "--count", "-1"}, "--count"},
 	} {

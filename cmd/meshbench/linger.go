@@ -43,3 +43,29 @@ func (l *lingerFlag) wait(ctx context.Context) {
 	case <-t.C:
 	}
 }
+
+// settleFlag is --settle of rtt: once the target is reachable, wait this
+// long before the first round trip. A new client pod's start and the
+// previous pod's removal make the policy engine rewrite its rules a moment
+// after the pod is admitted; a crr run of a thousand round trips lasts
+// about a second, and a rewrite inside it both disturbs the round trips and
+// restarts the counters a run reads beside them.
+type settleFlag struct{ d time.Duration }
+
+func (s *settleFlag) register(f *pflag.FlagSet) {
+	f.DurationVar(&s.d, "settle", 0, "once the target is reachable, wait this long (0 to 1m) before the first round trip, e.g. 2s for a new pod's policy engine to finish its rewrites")
+}
+
+// check refuses a value outside 0..maxLinger.
+func (s *settleFlag) check() error {
+	if s.d < 0 || s.d > maxLinger {
+		return usagef("--settle %v: want a duration from 0 to %v, e.g. 2s", s.d, maxLinger)
+	}
+	return nil
+}
+
+// wait waits for the flag's duration or until ctx ends (Ctrl-C).
+func (s *settleFlag) wait(ctx context.Context) error {
+	(&lingerFlag{s.d}).wait(ctx)
+	return ctx.Err()
+}

@@ -21,6 +21,7 @@ func newRTTCmd() *cobra.Command {
 		requests, warmup                    int
 		waitReachable                       time.Duration
 		linger                              lingerFlag
+		settle                              settleFlag
 		cpuFlags                            cpuFlags
 	)
 	cmd := &cobra.Command{
@@ -64,12 +65,18 @@ ping takes a path the application's traffic never takes.`,
 			if err := linger.check(); err != nil {
 				return err
 			}
+			if err := settle.check(); err != nil {
+				return err
+			}
 			writeDoc, discard, err := openDocument(cmd, output)
 			if err != nil {
 				return err
 			}
 			defer discard()
 			if err := checkStreamTarget(cmd.Context(), "--target", target, waitReachable); err != nil {
+				return err
+			}
+			if err := settle.wait(cmd.Context()); err != nil {
 				return err
 			}
 			if cfg.CPU, err = cpuFlags.options(cmd.Context()); err != nil {
@@ -107,6 +114,7 @@ ping takes a path the application's traffic never takes.`,
 	f.StringVarP(&output, "output", "o", "", "write the results document to FILE ('-' for stdout; the report then goes to stderr)")
 	cpuFlags.register(f)
 	linger.register(f)
+	settle.register(f)
 	return cmd
 }
 
