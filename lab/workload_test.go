@@ -135,7 +135,18 @@ func TestDeploymentAcrossNodesServiceAndLogs(t *testing.T) {
 			t.Errorf("pod %s on %s: IP %s host IP %s; want an IP in %s on %s", p.Name, n.Name, p.Status.PodIP, p.Status.HostIP, n.PodCIDR, n.IP)
 		}
 		checkWiredByCNI(t, l, n, &p)
-		out, err := cs.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+		// The server logs "listening" as it starts; the pod turns Ready on
+		// its probe, which need not wait for the line to reach the file.
+		var out []byte
+		var err error
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			out, err = cs.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+			if (err == nil && bytes.Contains(out, []byte("listening"))) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 		if err != nil || !bytes.Contains(out, []byte("listening")) {
 			t.Errorf("logs of pod %s on %s through the apiserver: %q, %v", p.Name, n.Name, out, err)
 		}
