@@ -40,14 +40,16 @@ var Engines = []Engine{
 }
 
 // PodChains are the chains of t that only one pod's packets enter: those
-// the engine's rules jump to for destination ip ("-d ip/32"), and below
-// them every chain all of whose callers are among them (a policy's chain
-// jumped to from this pod's chain alone, not the chains every pod's
-// packets share).
+// the engine's rules jump to for destination ip ("-d ip/32") and that no
+// rule enters for another address, and below them every chain all of whose
+// callers are among them (a policy's chain jumped to from this pod's chain
+// alone, not the chains every pod's packets share). A chain every pod's
+// chain jumps to for its own address (kube-router's KUBE-NWPLCY-DEFAULT,
+// entered "-d ip/32" by a pod no policy selects) is shared, not the pod's.
 func PodChains(t *Table, ip string, owns func(string) bool) map[string]bool {
-	match := "-d " + ip + "/32 "
+	dst, src := "-d "+ip+"/32 ", "-s "+ip+"/32 "
 	callers := map[string]map[string]bool{}
-	tree := map[string]bool{}
+	toPod, elsewhere := map[string]bool{}, map[string]bool{}
 	for name, c := range t.Chains {
 		for _, r := range c.Rules {
 			if _, ok := t.Chains[r.Target]; !ok {
@@ -57,9 +59,19 @@ func PodChains(t *Table, ip string, owns func(string) bool) map[string]bool {
 				callers[r.Target] = map[string]bool{}
 			}
 			callers[r.Target][name] = true
-			if owns(name) && owns(r.Target) && strings.Contains(r.Spec+" ", match) {
-				tree[r.Target] = true
+			spec := r.Spec + " "
+			switch {
+			case strings.Contains(spec, dst):
+				toPod[r.Target] = toPod[r.Target] || (owns(name) && owns(r.Target))
+			case !strings.Contains(spec, src) && (strings.Contains(spec, "-d ") || strings.Contains(spec, "-s ")):
+				elsewhere[r.Target] = true
 			}
+		}
+	}
+	tree := map[string]bool{}
+	for name := range toPod {
+		if toPod[name] && !elsewhere[name] {
+			tree[name] = true
 		}
 	}
 	for grew := true; grew; {

@@ -39,6 +39,25 @@ func TestPodChainsOfKubeRouter(t *testing.T) {
 	}
 }
 
+// The same node with no policy (step 0): every pod's chain enters
+// KUBE-NWPLCY-DEFAULT, the server's "-d 10.244.0.11/32" among them; the
+// server's walk is its own chain alone, not the chain every pod's new
+// connections pass through (which made step 0's walk twice its size).
+func TestPodChainsWithoutPolicies(t *testing.T) {
+	b, err := os.ReadFile("testdata/kube-router-0-policies.save")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ParseSave(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := PodChains(rs.Tables["filter"], "10.244.0.11", Engines[0].Owns)
+	if len(got) != 1 || !got["KUBE-POD-FW-PLISG3M6425MGNBQ"] {
+		t.Errorf("pod chains of the server without policies: %v, want its firewall chain KUBE-POD-FW-PLISG3M6425MGNBQ alone", got)
+	}
+}
+
 func FuzzParseSave(f *testing.F) {
 	b, _ := os.ReadFile("testdata/kube-router-3-policies.save")
 	f.Add(b)

@@ -5,12 +5,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meshbench/meshbench/loadgen"
+	"github.com/meshbench/meshbench/results"
 )
 
 // compareTestServer runs a meshbench server with a per-request delay on
@@ -40,10 +42,19 @@ func TestCompareTwoLoopbackRuns(t *testing.T) {
 	files := map[string]string{"plain": plain, "slow": slow}
 	for name, target := range files {
 		path := filepath.Join(dir, name+".json")
-		code, _, errOut := runResultsCLI(t, "load", "--target", "target="+target, "--target", "control="+control,
-			"--sizes", ".5k", "--requests", "300", "--rate", "200", "--warmup", "10", "-o", path)
-		if code != 0 {
-			t.Fatalf("load %s: exit %d: %s", name, code, errOut)
+		// What is under test is compare, not this machine's pace: a run
+		// whose client fell behind its rate (a busy CI machine stalls it)
+		// has no reported cell, so it is measured again, at most thrice.
+		for attempt := 1; ; attempt++ {
+			code, _, errOut := runResultsCLI(t, "load", "--target", "target="+target, "--target", "control="+control,
+				"--sizes", ".5k", "--requests", "300", "--rate", "200", "--warmup", "10", "-o", path)
+			if code != 0 {
+				t.Fatalf("load %s: exit %d: %s", name, code, errOut)
+			}
+			if !fellBehind(t, path) || attempt == 3 {
+				break
+			}
+			t.Logf("load %s: a cell fell behind its rate (attempt %d); measuring again", name, attempt)
 		}
 		files[name] = path
 	}
@@ -95,4 +106,24 @@ func TestCompareTwoLoopbackRuns(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Overhead vs plain, ms: median ± CI") || !strings.Contains(out, "slow: significant at .5k +") {
 		t.Fatalf("table: exit %d:\n%s", code, out)
 	}
+}
+
+// fellBehind reports whether a results document has a cell whose client
+// could not keep the asked rate.
+func fellBehind(t *testing.T, path string) bool {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc results.Document
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Cells {
+		if c.Latency != nil && c.Latency.Behind {
+			return true
+		}
+	}
+	return false
 }
