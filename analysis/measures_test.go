@@ -160,6 +160,32 @@ func TestReportRTTPercentilesAndMedianOverhead(t *testing.T) {
 	}
 }
 
+// The paired round-trip figures say which arms ran one after the other:
+// here rr did and crr alternated (meshbench run's crr pod), so the drift
+// note names rr alone; with crr sequential as well it names both.
+func TestReportRTTNotesSequentialArmsOnly(t *testing.T) {
+	note := func(doc *results.Document) string {
+		for _, n := range buildReport(t, doc).RTT.Notes {
+			if strings.Contains(n, "one after the other") {
+				return n
+			}
+		}
+		return ""
+	}
+	doc := measuresDocument()
+	for i := range doc.Cells {
+		if r := doc.Cells[i].RTT; r != nil && r.Mode == "crr" {
+			r.Alternated = true
+		}
+	}
+	if n := note(doc); !strings.HasPrefix(n, "rtt rr:") {
+		t.Errorf("crr alternated, rr not: drift note %q, want one for rr alone", n)
+	}
+	if n := note(measuresDocument()); !strings.HasPrefix(n, "rtt rr, crr:") {
+		t.Errorf("both sequential: drift note %q, want one naming rr and crr", n)
+	}
+}
+
 func TestReportCPUBreakdownAndCoresPerGbps(t *testing.T) {
 	doc := measuresDocument()
 	// A second repeat of 0 / 1 stream with a 5-second window and more user

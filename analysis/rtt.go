@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/meshbench/meshbench/results"
 )
@@ -62,6 +63,9 @@ type rttSet struct {
 	requests int
 	errors   map[string]int
 	conns    int64
+	// sequential is true when some of the samples were measured apart
+	// from the other arm's (not alternated round trip by round trip).
+	sequential bool
 }
 
 // buildRTT returns nil when no document holds an RTT cell.
@@ -88,6 +92,7 @@ func buildRTT(sources []Source, o TableOptions, opts []Option) *RTTTable {
 			sets[k] = s
 		}
 		s.samples = append(s.samples, r.SamplesNs...)
+		s.sequential = s.sequential || !r.Alternated
 		s.requests += r.Requests
 		s.conns += r.Connections
 		for kind, n := range r.Errors {
@@ -110,7 +115,9 @@ func buildRTT(sources []Source, o TableOptions, opts []Option) *RTTTable {
 	base, matched := pickMeasureBaseline(rows, o.Baseline)
 	t.baseMatch = matched
 	t.Baseline = rows[base].Label
-	paired := false
+	// sequentialModes are the modes whose paired figures compare round
+	// trips measured one arm after the other.
+	sequentialModes := map[string]bool{}
 	for _, r := range rows {
 		row := RTTRow{RowID: r}
 		for _, col := range t.Columns {
@@ -130,7 +137,9 @@ func buildRTT(sources []Source, o TableOptions, opts []Option) *RTTTable {
 			if ctl := sets[rttKey{controlKey(r.key), col.Mode, col.Size}]; r.Arm == results.ArmTarget && ctl != nil && len(ctl.samples) > 0 && len(s.samples) > 0 {
 				d := CompareMedian(ctl.samples, s.samples, opts...)
 				c.Paired = &d
-				paired = true
+				if s.sequential || ctl.sequential {
+					sequentialModes[col.Mode] = true
+				}
 			}
 			row.Cells = append(row.Cells, c)
 		}
@@ -143,8 +152,9 @@ func buildRTT(sources []Source, o TableOptions, opts []Option) *RTTTable {
 			}
 		}
 	}
-	if paired {
-		t.Notes = append(t.Notes, "rtt: target and control round trips ran one after the other, not interleaved; their paired figures include drift within the step")
+	if len(sequentialModes) > 0 {
+		modes := slices.SortedFunc(maps.Keys(sequentialModes), func(a, b string) int { return cmp.Compare(modeOrder(a), modeOrder(b)) })
+		t.Notes = append(t.Notes, fmt.Sprintf("rtt %s: target and control round trips ran one after the other, not interleaved; their paired figures include drift within the step", strings.Join(modes, ", ")))
 	}
 	return t
 }

@@ -101,14 +101,20 @@ func RoundTrips(ctx context.Context, cfg RTTConfig) (*results.Cell, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	st, err := QueryStreamSession(ctx, cfg.Target, r.session, cfg.Timeout)
+	return r.cell(ctx, out, fig, serverFig)
+}
+
+// cell asks the server what the run's session counted and returns the
+// run's cell.
+func (r *rttRun) cell(ctx context.Context, out *results.RTT, fig, serverFig *results.CPU) (*results.Cell, error) {
+	st, err := QueryStreamSession(ctx, r.cfg.Target, r.session, r.cfg.Timeout)
 	if err != nil {
-		return nil, fmt.Errorf("asking %s what it counted: %w", cfg.Target, err)
+		return nil, fmt.Errorf("asking %s what it counted: %w", r.cfg.Target, err)
 	}
 	out.Connections = st.Connections
 	return &results.Cell{
-		Arm: cfg.Name, URL: "tcp://" + cfg.Target,
-		Size: int64(cfg.MessageSize), SizeLabel: FormatSize(int64(cfg.MessageSize)),
+		Arm: r.cfg.Name, URL: "tcp://" + r.cfg.Target,
+		Size: int64(r.cfg.MessageSize), SizeLabel: FormatSize(int64(r.cfg.MessageSize)),
 		RTT: out, CPU: fig, ServerCPU: serverFig,
 	}, nil
 }
@@ -162,10 +168,6 @@ func (r *rttRun) rr(ctx context.Context, out *results.RTT, started func(), start
 // crr opens a connection per round trip; failures are counted by kind and the
 // run goes on, as a user's new connections would.
 func (r *rttRun) crr(ctx context.Context, out *results.RTT, started func(), start *time.Time) error {
-	msg := append(streamHeader{Mode: modeCRR, Session: r.session, Size: uint32(r.cfg.MessageSize)}.marshal(), r.buf...)
-	// Warm-up connections go to another session, so the server's count for
-	// the measured session is one connection per measured round trip.
-	warm := append(streamHeader{Mode: modeCRR, Session: r.session ^ 1, Size: uint32(r.cfg.MessageSize)}.marshal(), r.buf...)
 	d := net.Dialer{Timeout: r.cfg.Timeout}
 	out.SamplesNs = make([]int64, 0, r.cfg.Requests)
 	for i := range r.cfg.Warmup + r.cfg.Requests {
@@ -176,33 +178,111 @@ func (r *rttRun) crr(ctx context.Context, out *results.RTT, started func(), star
 			started()
 			*start = time.Now()
 		}
-		m := msg
-		if i < r.cfg.Warmup {
-			m = warm
-		}
-		t0 := time.Now()
-		c, err := r.oneCRR(ctx, &d, m)
-		took := time.Since(t0)
-		if c != nil {
-			// The server counts the connection before it closes it: waiting
-			// for its close (outside the sample) makes the session's
-			// counts complete when the run asks for them.
-			io.Copy(io.Discard, c)
-			c.Close()
-		}
-		if i < r.cfg.Warmup {
-			continue
-		}
-		if err != nil {
-			if out.Errors == nil {
-				out.Errors = map[string]int{}
-			}
-			out.Errors[transportErrorKind(err.Error())]++
-			continue
-		}
-		out.SamplesNs = append(out.SamplesNs, took.Nanoseconds())
+		r.crrRoundTrip(ctx, &d, out, i < r.cfg.Warmup)
 	}
 	return nil
+}
+
+// crrRoundTrip makes one crr round trip and files it in out, or only makes
+// it when it is a warm-up's. Warm-up connections go to another session, so
+// the server's count for the measured session is one connection per
+// measured round trip.
+func (r *rttRun) crrRoundTrip(ctx context.Context, d *net.Dialer, out *results.RTT, warmup bool) {
+	session := r.session
+	if warmup {
+		session ^= 1
+	}
+	msg := append(streamHeader{Mode: modeCRR, Session: session, Size: uint32(r.cfg.MessageSize)}.marshal(), r.buf...)
+	t0 := time.Now()
+	c, err := r.oneCRR(ctx, d, msg)
+	took := time.Since(t0)
+	if c != nil {
+		// The server counts the connection before it closes it: waiting
+		// for its close (outside the sample) makes the session's counts
+		// complete when the run asks for them.
+		io.Copy(io.Discard, c)
+		c.Close()
+	}
+	switch {
+	case warmup:
+	case err != nil:
+		if out.Errors == nil {
+			out.Errors = map[string]int{}
+		}
+		out.Errors[transportErrorKind(err.Error())]++
+	default:
+		out.SamplesNs = append(out.SamplesNs, took.Nanoseconds())
+	}
+}
+
+// AlternatingCRR measures crr round trips to several stream servers in one
+// run, one round trip to each in turn (warm-ups first, the same way), and
+// returns a cell per server in cfgs' order. A target and its control
+// measured this way share every moment of the run, so drift (the machine's
+// load, an engine's rewrite) weighs on both alike; measured one after the
+// other, their difference would carry it. Every config must ask for crr
+// and the same round trips, and none for CPU: CPU figures need a window of
+// their own.
+func AlternatingCRR(ctx context.Context, cfgs []RTTConfig) ([]*results.Cell, error) {
+	if len(cfgs) < 2 {
+		return nil, errors.New("alternating round trips: want at least two targets")
+	}
+	runs := make([]*rttRun, len(cfgs))
+	outs := make([]*results.RTT, len(cfgs))
+	for i, cfg := range cfgs {
+		if cfg.MessageSize == 0 {
+			cfg.MessageSize = 1
+		}
+		if cfg.Timeout == 0 {
+			cfg.Timeout = 5 * time.Second
+		}
+		if cfg.Name == "" {
+			cfg.Name = cfg.Target
+		}
+		switch err := cfg.Validate(); {
+		case err != nil:
+			return nil, fmt.Errorf("target %s: %w", cfg.Name, err)
+		case cfg.Mode != ModeCRR:
+			return nil, fmt.Errorf("target %s: alternating round trips are crr's, not %s", cfg.Name, cfg.Mode)
+		case cfg.CPU != nil || cfg.ServerCPU:
+			return nil, fmt.Errorf("target %s: CPU is not sampled in alternating round trips (each target needs a window of its own)", cfg.Name)
+		case cfg.Requests != cfgs[0].Requests || cfg.Warmup != cfgs[0].Warmup:
+			return nil, fmt.Errorf("target %s: %d round trips after %d warm-up ones; want the first target's %d after %d", cfg.Name, cfg.Requests, cfg.Warmup, cfgs[0].Requests, cfgs[0].Warmup)
+		}
+		runs[i] = &rttRun{cfg: cfg, session: rand.Uint64(), buf: make([]byte, cfg.MessageSize)}
+		outs[i] = &results.RTT{Mode: cfg.Mode, Target: cfg.Target, MessageSize: cfg.MessageSize, Requests: cfg.Requests, SamplesNs: make([]int64, 0, cfg.Requests), Alternated: true}
+	}
+	dialers := make([]net.Dialer, len(runs))
+	for i, r := range runs {
+		dialers[i].Timeout = r.cfg.Timeout
+	}
+	n := cfgs[0].Warmup + cfgs[0].Requests
+	var start time.Time
+	for k := range n {
+		if k == cfgs[0].Warmup {
+			start = time.Now()
+		}
+		for i, r := range runs {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			r.crrRoundTrip(ctx, &dialers[i], outs[i], k < r.cfg.Warmup)
+		}
+	}
+	if start.IsZero() {
+		start = time.Now()
+	}
+	took := time.Since(start)
+	cells := make([]*results.Cell, len(runs))
+	for i, r := range runs {
+		outs[i].Duration = took
+		c, err := r.cell(ctx, outs[i], nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		cells[i] = c
+	}
+	return cells, nil
 }
 
 // oneCRR connects, sends the request and reads the answer; the connection

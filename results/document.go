@@ -247,6 +247,10 @@ type RTT struct {
 	// one per round trip for crr).
 	Connections int64         `json:"connections,omitempty"`
 	Duration    time.Duration `json:"durationNs,omitempty"`
+	// Alternated is true when the round trips took turns, one each, with
+	// the other arms' in one run (crr's target and control): their paired
+	// figures then carry no drift over the run.
+	Alternated bool `json:"alternated,omitempty"`
 }
 
 // CPU is the CPU used during a measurement, in cores (1.0 = one core busy).

@@ -18,7 +18,8 @@ import (
 func (r *run) measure(ctx context.Context, name, targetURL, controlURL string, finished func()) ([]results.Cell, error) {
 	expected := r.cfg.Load.expected()
 	args := append([]string{"load"}, r.cfg.Load.clientArgs(targetURL, controlURL)...)
-	doc, err := r.runClient(ctx, name, "latency", append(args, r.cfg.Measures.lingerArgs()...), expected, expected, finished)
+	args = append(append(args, r.cfg.Measures.lingerArgs()...), r.cfg.Measures.settleArgs()...)
+	doc, err := r.runClient(ctx, name, "latency", args, expected, expected, finished)
 	if err != nil {
 		return nil, err
 	}

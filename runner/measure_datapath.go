@@ -73,22 +73,26 @@ func (w datapathWindow) close(ctx context.Context, latency []results.Cell, warmu
 	return &results.Cell{Arm: results.ArmTarget, Datapath: w.rec.Stop(ctx, conns, target)}
 }
 
-// closeCRR takes the second snapshot of a window around the target's crr
-// pod and returns its datapath cell: every connection the window counts is
-// the target's, one per round trip the server counted plus the warm-up's
-// (another session's on the server). The pod's reachability probes and the
-// count query add a few.
+// closeCRR takes the second snapshot of a window around a crr pod and
+// returns its datapath cell. The window's connections are one per round
+// trip the servers counted plus the warm-up's (another session's on each
+// server); the target's are its cell's. The pod's reachability probes and
+// the count queries add a few.
 func (w datapathWindow) closeCRR(ctx context.Context, rtt []results.Cell, warmup int) *results.Cell {
 	if w.rec == nil {
 		return nil
 	}
-	conns := int64(warmup)
+	var conns, target int64
 	for _, c := range rtt {
-		if c.RTT != nil {
-			conns += c.RTT.Connections
+		if c.RTT == nil {
+			continue
+		}
+		conns += c.RTT.Connections + int64(warmup)
+		if c.Arm == results.ArmTarget {
+			target += c.RTT.Connections + int64(warmup)
 		}
 	}
-	d := w.rec.Stop(ctx, conns, conns)
+	d := w.rec.Stop(ctx, conns, target)
 	if d == nil {
 		return nil
 	}

@@ -18,8 +18,11 @@ import (
 // measureStep takes every measurement the run asks for at step number i and
 // returns the cells: request latency (target and control alternating in one
 // pod), then, one pod each, throughput and round trips (rr, crr) against the
-// target and then the control, with CPU when asked. The caller labels them
-// with the step and mesh.
+// target and then the control, with CPU when asked. Without CPU, crr's
+// target and control alternate round trip by round trip in one pod, as the
+// latency client's requests do: crr is what pays the per-connection cost,
+// and its paired figure must not carry the drift between two pods. The
+// caller labels the cells with the step and mesh.
 func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL string) ([]results.Cell, error) {
 	m := r.cfg.Measures
 	var cells []results.Cell
@@ -52,6 +55,14 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 		}
 	}
 	for _, run := range runs {
+		if run.name == loadgen.ModeCRR && !m.CPU {
+			c, err := r.measureCRRAlternating(ctx, i, run, arms[0].addr, arms[1].addr)
+			if err != nil {
+				return nil, err
+			}
+			cells = append(cells, c...)
+			continue
+		}
 		for _, a := range arms {
 			name := fmt.Sprintf("meshbench-%s-%d-%s", run.name, i, a.name)
 			// A new pod waits until the policy engine admits it, as the latency client does.
@@ -79,6 +90,27 @@ func (r *run) measureStep(ctx context.Context, i int, targetURL, controlURL stri
 				cells = append(cells, *d)
 			}
 		}
+	}
+	return cells, nil
+}
+
+// measureCRRAlternating runs crr against the target and the control in one
+// pod, one round trip to each in turn, inside a datapath window when the
+// run reads the datapath (the window counts both arms' connections; the
+// policy walk is the target's chains' alone).
+func (r *run) measureCRRAlternating(ctx context.Context, i int, run clientRun, target, control string) ([]results.Cell, error) {
+	name := fmt.Sprintf("meshbench-%s-%d", run.name, i)
+	args := append([]string{run.command, "--target", results.ArmTarget + "=" + target, "--target", results.ArmControl + "=" + control,
+		"--wait-reachable", "60s"}, run.args...)
+	w := r.openDatapath(ctx, datapath.ReadEveryBurst)
+	doc, err := r.runClient(ctx, name, run.name+", target and control alternating", args, 2*run.expected, 2*run.estimate, func() { w.end(ctx) })
+	if err != nil {
+		w.discard()
+		return nil, err
+	}
+	cells := doc.Cells
+	if d := w.closeCRR(ctx, cells, r.cfg.Measures.rttWarmup()); d != nil {
+		cells = append(cells, *d)
 	}
 	return cells, nil
 }
@@ -141,10 +173,10 @@ func (m Measures) lingerArgs() []string {
 	return []string{"--linger", datapathLinger.String()}
 }
 
-// settleArgs have a crr pod wait 2 s once the target admits it while the
-// run reads the datapath: the engine's rewrites for the pod's start and
-// the previous pod's removal then come before its second of round trips,
-// not inside it.
+// settleArgs have a latency or crr pod wait 2 s once the targets admit it
+// while the run reads the datapath: the engine's rewrites for the pod's
+// start and the previous pod's removal then come before its requests, not
+// inside them, and lose none of their counts.
 func (m Measures) settleArgs() []string {
 	if !m.Datapath {
 		return nil

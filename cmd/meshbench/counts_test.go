@@ -68,6 +68,7 @@ func TestOutOfRangeTimesAreBadInput(t *testing.T) {
 		{[]string{"rtt", "--target", addr, "--linger", "2h"}, "--linger"},
 		{[]string{"rtt", "--target", addr, "--settle", "-2s"}, "--settle"},
 		{[]string{"load", "--target", testServer(t), "--linger", "-1s"}, "--linger"},
+		{[]string{"load", "--target", testServer(t), "--settle", "2h"}, "--settle"},
 		{[]string{"probe", "--url", "http://127.0.0.1:1/", "--count", "-1"}, "--count"},
 	} {
 		code, stderr := run(t, c.args...)
@@ -100,5 +101,67 @@ func TestLingerStaysUpAfterTheResults(t *testing.T) {
 	}
 	if doc, err := results.ReadFile(out); err != nil || len(doc.Cells) != 1 {
 		t.Errorf("results after lingering: %v", err)
+	}
+}
+
+// rtt with two named crr targets measures both in one run, alternating,
+// a cell per target under its name; forms it cannot measure that way are
+// bad input naming the flag.
+func TestRTTAlternatesNamedTargets(t *testing.T) {
+	target, control := testStreamServer(t), testStreamServer(t)
+	out := filepath.Join(t.TempDir(), "crr.json")
+	code, stderr := run(t, "rtt", "--mode", "crr", "--target", "target="+target, "--target", "control="+control,
+		"--requests", "50", "--warmup", "5", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	doc, err := results.ReadFile(out)
+	if err != nil || len(doc.Cells) != 2 {
+		t.Fatalf("document: %v, %d cells; want one per target", err, len(doc.Cells))
+	}
+	for i, want := range []struct{ arm, addr string }{{"target", target}, {"control", control}} {
+		c := doc.Cells[i]
+		if c.Arm != want.arm || c.RTT == nil || c.RTT.Target != want.addr || !c.RTT.Alternated || len(c.RTT.SamplesNs) != 50 || c.RTT.Connections != 50 || c.CPU != nil {
+			t.Errorf("cell %d: %+v; want arm %s at %s, alternated, 50 round trips on 50 connections, no CPU", i, c, want.arm, want.addr)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rtt", "--mode", "rr", "--target", "a=" + target, "--target", "b=" + control}, "--mode crr"},
+		{[]string{"rtt", "--mode", "crr", "--target", "a=" + target, "--target", "a=" + control}, "given twice"},
+		{[]string{"rtt", "--mode", "crr", "--target", "=" + target}, "[NAME=]HOST:PORT"},
+		{[]string{"rtt", "--mode", "crr", "--target", "a=nowhere"}, "[NAME=]HOST:PORT"},
+		{[]string{"rtt", "--mode", "crr", "--target", target, "--target", control, "--cgroup", "-"}, "--cgroup"},
+		{[]string{"rtt", "--mode", "crr"}, "--target"},
+	} {
+		code, stderr := run(t, c.args...)
+		line := strings.TrimSpace(stderr)
+		if code != 2 || strings.Contains(line, "\n") || !strings.Contains(line, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line saying %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// load --settle waits between the targets' first answer and the measured
+// requests (a run reading the datapath lets the engine's rewrites for the
+// new client pass meanwhile): the requests' window starts after it.
+func TestLoadSettlesBeforeMeasuring(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "load.json")
+	start := time.Now()
+	if code, stderr := run(t, "load", "--target", testServer(t), "--sizes", ".5k", "--requests", "20", "--rate", "100", "--warmup", "1", "--settle", "1500ms", "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	doc, err := results.ReadFile(out)
+	if err != nil || len(doc.Cells) != 1 || doc.Cells[0].Latency == nil {
+		t.Fatalf("results: %v", err)
+	}
+	// 20 requests at 100/s take 0.2 s; the rest is the settling.
+	if took := time.Since(start); took < 1500*time.Millisecond {
+		t.Errorf("load --settle 1500ms ended after %v", took)
+	}
+	if d := doc.Cells[0].Latency.Duration; d > time.Second {
+		t.Errorf("the measured requests took %v; want the settling outside their window", d)
 	}
 }

@@ -44,16 +44,17 @@ func (l *lingerFlag) wait(ctx context.Context) {
 	}
 }
 
-// settleFlag is --settle of rtt: once the target is reachable, wait this
-// long before the first round trip. A new client pod's start and the
-// previous pod's removal make the policy engine rewrite its rules a moment
-// after the pod is admitted; a crr run of a thousand round trips lasts
-// about a second, and a rewrite inside it both disturbs the round trips and
-// restarts the counters a run reads beside them.
+// settleFlag is --settle of rtt and load: once the targets are reachable,
+// wait this long before the first round trip or request. A new client
+// pod's start and the previous pod's removal make the policy engine
+// rewrite its rules a moment after the pod is admitted; a rewrite inside
+// the measurement both disturbs it and restarts the counters a run reads
+// beside it (what a rule matched since the last read is lost), while one
+// in the idle wait loses nothing.
 type settleFlag struct{ d time.Duration }
 
 func (s *settleFlag) register(f *pflag.FlagSet) {
-	f.DurationVar(&s.d, "settle", 0, "once the target is reachable, wait this long (0 to 1m) before the first round trip, e.g. 2s for a new pod's policy engine to finish its rewrites")
+	f.DurationVar(&s.d, "settle", 0, "once the targets are reachable, wait this long (0 to 1m) before measuring, e.g. 2s for a new pod's policy engine to finish its rewrites")
 }
 
 // check refuses a value outside 0..maxLinger.

@@ -33,6 +33,7 @@ func newLoadCmd() *cobra.Command {
 		keepAlive     bool
 		waitReachable time.Duration
 		linger        lingerFlag
+		settle        settleFlag
 		output        string
 	)
 	cmd := &cobra.Command{
@@ -65,6 +66,9 @@ more than 5% short of --rate is marked behind.`,
 				Rounds: rounds, KeepAlive: keepAlive,
 			}
 			if err := linger.check(); err != nil {
+				return err
+			}
+			if err := settle.check(); err != nil {
 				return err
 			}
 			specs := append(append([]string{}, targets...), args...)
@@ -110,6 +114,10 @@ more than 5% short of --rate is marked behind.`,
 				}
 				return err
 			}
+			if err := settle.wait(cmd.Context()); err != nil {
+				cleanup(false)
+				return err
+			}
 			doc, err := loadgen.Load(cmd.Context(), cfg)
 			if err != nil {
 				cleanup(false)
@@ -144,6 +152,7 @@ more than 5% short of --rate is marked behind.`,
 	f.StringVarP(&output, "output", "o", "-", "results file; - writes to standard output")
 	f.DurationVar(&waitReachable, "wait-reachable", 0, "retry the first request this long before a target counts as unreachable (a new pod may not be admitted yet)")
 	linger.register(f)
+	settle.register(f)
 	return cmd
 }
 

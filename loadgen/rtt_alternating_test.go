@@ -1,0 +1,95 @@
+package loadgen
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// slowAfter is a listener that answers late once the listeners sharing
+// accepted have accepted more than after connections in all: a step of
+// drift in the middle of a run, as a machine's load or an engine's rewrite
+// makes one.
+type slowAfter struct {
+	net.Listener
+	accepted *atomic.Int64
+	after    int64
+	delay    time.Duration
+}
+
+func (l slowAfter) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil && l.accepted.Add(1) > l.after {
+		time.Sleep(l.delay)
+	}
+	return c, err
+}
+
+func startDriftingServer(t *testing.T, accepted *atomic.Int64, after int64, delay time.Duration) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { NewStreamServer().Serve(ctx, slowAfter{ln, accepted, after, delay}); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String()
+}
+
+// Two servers turn slow halfway through a run, when a target measured
+// before its control would have had all its round trips and the control
+// none: alternating, each arm gets half of each, so the drift weighs on
+// both alike. Every measured round trip is one connection on its server.
+func TestAlternatingCRRSharesDrift(t *testing.T) {
+	const requests, warmup, delay = 100, 10, 5 * time.Millisecond
+	var accepted atomic.Int64
+	half := int64(requests + warmup) // a sequential run's target has had all its connections here
+	target := startDriftingServer(t, &accepted, half, delay)
+	control := startDriftingServer(t, &accepted, half, delay)
+	cells, err := AlternatingCRR(context.Background(), []RTTConfig{
+		{Target: target, Name: "target", Mode: ModeCRR, Requests: requests, Warmup: warmup},
+		{Target: control, Name: "control", Mode: ModeCRR, Requests: requests, Warmup: warmup},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"target", "control"} {
+		c := cells[i]
+		if c.Arm != name || c.RTT.Mode != ModeCRR || len(c.RTT.SamplesNs) != requests || c.RTT.Connections != requests {
+			t.Fatalf("cell %d: arm %q, mode %q, %d samples, %d connections; want %s, crr, %d and %d", i, c.Arm, c.RTT.Mode, len(c.RTT.SamplesNs), c.RTT.Connections, name, requests, requests)
+		}
+		slow := 0
+		for _, ns := range c.RTT.SamplesNs {
+			if time.Duration(ns) >= delay {
+				slow++
+			}
+		}
+		t.Logf("%s: %d of %d round trips after the drift", name, slow, requests)
+		if slow < requests*3/10 || slow > requests*7/10 {
+			t.Errorf("%s: %d of %d round trips slow; want about half (the arms alternate, so each shares the drift)", name, slow, requests)
+		}
+	}
+}
+
+func TestAlternatingCRRRefuses(t *testing.T) {
+	a, _ := startStreamServer(t)
+	b, _ := startStreamServer(t)
+	for _, tc := range []struct {
+		cfgs []RTTConfig
+		want string
+	}{
+		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10}}, "at least two"},
+		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10}, {Target: b, Mode: ModeRR, Requests: 10}}, "crr's, not rr"},
+		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10}, {Target: b, Mode: ModeCRR, Requests: 20}}, "want the first target's 10"},
+		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10, ServerCPU: true}, {Target: b, Mode: ModeCRR, Requests: 10}}, "CPU is not sampled"},
+	} {
+		if _, err := AlternatingCRR(context.Background(), tc.cfgs); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want one saying %q", tc.cfgs, err, tc.want)
+		}
+	}
+}
