@@ -23,6 +23,42 @@ const (
 	ModeCRR = "crr"
 )
 
+// MaxRTTRate bounds RTTConfig.Rate: beyond it a round trip's own time is
+// longer than its share of a second, and the pacing means nothing.
+const MaxRTTRate = 100000
+
+// pacer spaces round trips 1/rate apart from the first; the zero rate
+// does not wait.
+type pacer struct {
+	start time.Time
+	every time.Duration
+}
+
+func newPacer(rate float64) pacer {
+	if rate <= 0 {
+		return pacer{}
+	}
+	return pacer{start: time.Now(), every: time.Duration(float64(time.Second) / rate)}
+}
+
+// wait returns when round trip k (from 0) is due, or when ctx ends.
+func (p pacer) wait(ctx context.Context, k int) {
+	if p.every == 0 {
+		return
+	}
+	due := p.start.Add(time.Duration(k) * p.every)
+	if left := time.Until(due); left > time.Millisecond {
+		t := time.NewTimer(left - time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	waitUntil(due)
+}
+
 // RTTConfig is one round-trip measurement against a stream server.
 type RTTConfig struct {
 	// Target is the stream server, host:port.
@@ -39,6 +75,11 @@ type RTTConfig struct {
 	MessageSize int
 	// Timeout bounds each round trip (and each connect); default 5 s.
 	Timeout time.Duration
+	// Rate paces the round trips (warm-up included) at this many per
+	// second; 0 runs them back to back. Paced, a crr connection meets the
+	// datapath as an HTTP client's connections do, some milliseconds
+	// apart, rather than on the heels of the previous one.
+	Rate float64
 	// CPU, when set, samples CPU over the measured round trips.
 	CPU *cpu.Options
 	// ServerCPU asks the server for its own CPU over the same window.
@@ -56,6 +97,8 @@ func (c RTTConfig) Validate() error {
 		return fmt.Errorf("requests %d: want at least 1 and %s", c.Requests, SampleLimit(1))
 	case c.Warmup < 0 || c.Warmup > MaxSamples(1):
 		return fmt.Errorf("warmup %d: want 0 to %d", c.Warmup, MaxSamples(1))
+	case !(c.Rate >= 0 && c.Rate <= MaxRTTRate):
+		return fmt.Errorf("rate %g: want 0 (back to back) to %d round trips per second", c.Rate, MaxRTTRate)
 	case c.MessageSize < 0 || c.MessageSize > maxStreamMessage:
 		return fmt.Errorf("message size %d: want 1..%d bytes", c.MessageSize, maxStreamMessage)
 	}
@@ -140,11 +183,13 @@ func (r *rttRun) rr(ctx context.Context, out *results.RTT, started func(), start
 		return err
 	}
 	out.SamplesNs = make([]int64, 0, r.cfg.Requests)
+	pace := newPacer(r.cfg.Rate)
 	for i := range r.cfg.Warmup + r.cfg.Requests {
 		if i == r.cfg.Warmup {
 			started()
 			*start = time.Now()
 		}
+		pace.wait(ctx, i)
 		c.SetDeadline(time.Now().Add(r.cfg.Timeout))
 		t0 := time.Now()
 		if _, err := c.Write(r.buf); err != nil {
@@ -170,6 +215,7 @@ func (r *rttRun) rr(ctx context.Context, out *results.RTT, started func(), start
 func (r *rttRun) crr(ctx context.Context, out *results.RTT, started func(), start *time.Time) error {
 	d := net.Dialer{Timeout: r.cfg.Timeout}
 	out.SamplesNs = make([]int64, 0, r.cfg.Requests)
+	pace := newPacer(r.cfg.Rate)
 	for i := range r.cfg.Warmup + r.cfg.Requests {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -178,6 +224,7 @@ func (r *rttRun) crr(ctx context.Context, out *results.RTT, started func(), star
 			started()
 			*start = time.Now()
 		}
+		pace.wait(ctx, i)
 		r.crrRoundTrip(ctx, &d, out, i < r.cfg.Warmup)
 	}
 	return nil
@@ -246,8 +293,8 @@ func AlternatingCRR(ctx context.Context, cfgs []RTTConfig) ([]*results.Cell, err
 			return nil, fmt.Errorf("target %s: alternating round trips are crr's, not %s", cfg.Name, cfg.Mode)
 		case cfg.CPU != nil || cfg.ServerCPU:
 			return nil, fmt.Errorf("target %s: CPU is not sampled in alternating round trips (each target needs a window of its own)", cfg.Name)
-		case cfg.Requests != cfgs[0].Requests || cfg.Warmup != cfgs[0].Warmup:
-			return nil, fmt.Errorf("target %s: %d round trips after %d warm-up ones; want the first target's %d after %d", cfg.Name, cfg.Requests, cfg.Warmup, cfgs[0].Requests, cfgs[0].Warmup)
+		case cfg.Requests != cfgs[0].Requests || cfg.Warmup != cfgs[0].Warmup || cfg.Rate != cfgs[0].Rate:
+			return nil, fmt.Errorf("target %s: %d round trips after %d warm-up ones at rate %g; want the first target's %d after %d at %g", cfg.Name, cfg.Requests, cfg.Warmup, cfg.Rate, cfgs[0].Requests, cfgs[0].Warmup, cfgs[0].Rate)
 		}
 		runs[i] = &rttRun{cfg: cfg, session: rand.Uint64(), buf: make([]byte, cfg.MessageSize)}
 		outs[i] = &results.RTT{Mode: cfg.Mode, Target: cfg.Target, MessageSize: cfg.MessageSize, Requests: cfg.Requests, SamplesNs: make([]int64, 0, cfg.Requests), Alternated: true}
@@ -258,10 +305,14 @@ func AlternatingCRR(ctx context.Context, cfgs []RTTConfig) ([]*results.Cell, err
 	}
 	n := cfgs[0].Warmup + cfgs[0].Requests
 	var start time.Time
+	// Each target gets Rate round trips a second, as an HTTP client's
+	// --rate is per target: a turn of all of them is due 1/Rate apart.
+	pace := newPacer(cfgs[0].Rate)
 	for k := range n {
 		if k == cfgs[0].Warmup {
 			start = time.Now()
 		}
+		pace.wait(ctx, k)
 		for i, r := range runs {
 			if err := ctx.Err(); err != nil {
 				return nil, err

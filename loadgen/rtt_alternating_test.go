@@ -85,11 +85,41 @@ func TestAlternatingCRRRefuses(t *testing.T) {
 	}{
 		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10}}, "at least two"},
 		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10}, {Target: b, Mode: ModeRR, Requests: 10}}, "crr's, not rr"},
-		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10}, {Target: b, Mode: ModeCRR, Requests: 20}}, "want the first target's 10"},
+		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10}, {Target: b, Mode: ModeCRR, Requests: 20}}, "want the first target's 10 after 0 at 0"},
 		{[]RTTConfig{{Target: a, Mode: ModeCRR, Requests: 10, ServerCPU: true}, {Target: b, Mode: ModeCRR, Requests: 10}}, "CPU is not sampled"},
 	} {
 		if _, err := AlternatingCRR(context.Background(), tc.cfgs); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want one saying %q", tc.cfgs, err, tc.want)
 		}
+	}
+}
+
+// A rate spaces the round trips as an HTTP client's connections are
+// spaced: 40 measured round trips at 200 a second take 0.2 s where back to
+// back they take milliseconds (the bound leaves room for a slow first
+// connect, after which the schedule catches up); alternating, the rate is
+// each target's.
+func TestCRRPacedAtRate(t *testing.T) {
+	a, _ := startStreamServer(t)
+	b, _ := startStreamServer(t)
+	cell, err := RoundTrips(context.Background(), RTTConfig{Target: a, Mode: ModeCRR, Requests: 40, Warmup: 10, Rate: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cell.RTT.Duration; d < 150*time.Millisecond || len(cell.RTT.SamplesNs) != 40 {
+		t.Errorf("40 round trips at 200/s: %d in %v; want 40 in about 0.2 s", len(cell.RTT.SamplesNs), d)
+	}
+	cells, err := AlternatingCRR(context.Background(), []RTTConfig{
+		{Target: a, Mode: ModeCRR, Requests: 40, Warmup: 10, Rate: 200},
+		{Target: b, Mode: ModeCRR, Requests: 40, Warmup: 10, Rate: 200},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cells[0].RTT.Duration; d < 150*time.Millisecond || d > 2*time.Second {
+		t.Errorf("40 round trips to each of two targets at 200/s each: %v; want about 0.2 s", d)
+	}
+	if _, err := RoundTrips(context.Background(), RTTConfig{Target: a, Mode: ModeCRR, Requests: 1, Rate: -1}); err == nil {
+		t.Error("a negative rate was accepted")
 	}
 }

@@ -35,6 +35,9 @@ type Measures struct {
 	StreamOmit     time.Duration
 	// RTTRequests is the number of round trips per mode (rr, crr) and arm.
 	RTTRequests int
+	// RTTRate paces the round trips at this many per second and arm; 0
+	// runs them back to back.
+	RTTRate float64
 }
 
 // DefaultMeasures is request latency alone, with the stream and round-trip
@@ -83,6 +86,8 @@ func (m Measures) Validate() error {
 		return fmt.Errorf("--stream-omit %v: want zero or a positive duration of at most %v, e.g. 1s", m.StreamOmit, loadgen.MaxStreamDuration)
 	case m.RTT && m.RTTRequests < 1:
 		return fmt.Errorf("--rtt-requests %d: want a number of round trips of at least 1, e.g. 2000", m.RTTRequests)
+	case !(m.RTTRate >= 0 && m.RTTRate <= loadgen.MaxRTTRate):
+		return fmt.Errorf("--rtt-rate %g: want 0 (back to back) to %d round trips per second and arm, e.g. 100 (the HTTP load's rate)", m.RTTRate, loadgen.MaxRTTRate)
 	}
 	return nil
 }

@@ -154,8 +154,11 @@ func (m Measures) streamArgs() []string {
 }
 
 func (m Measures) rttArgs(mode string) []string {
-	return append([]string{"--mode", mode, "--requests", strconv.Itoa(m.RTTRequests),
-		"--warmup", strconv.Itoa(m.rttWarmup()), "-o", "-"}, m.cpuArgs()...)
+	args := []string{"--mode", mode, "--requests", strconv.Itoa(m.RTTRequests), "--warmup", strconv.Itoa(m.rttWarmup()), "-o", "-"}
+	if m.RTTRate > 0 {
+		args = append(args, "--rate", strconv.FormatFloat(m.RTTRate, 'g', -1, 64))
+	}
+	return append(args, m.cpuArgs()...)
 }
 
 // datapathLinger is how long a client pod stays up after its results while
@@ -195,14 +198,22 @@ func (m Measures) streamExpected() time.Duration {
 // rttExpected allows 5 ms per round trip: a new connection each on a slow
 // path included.
 func (m Measures) rttExpected() time.Duration {
-	return time.Duration(m.RTTRequests+100) * 5 * time.Millisecond
+	return time.Duration(m.RTTRequests+100)*5*time.Millisecond + m.rttPaced()
+}
+
+// rttPaced is how long paced round trips take by their schedule alone.
+func (m Measures) rttPaced() time.Duration {
+	if m.RTTRate <= 0 {
+		return 0
+	}
+	return time.Duration(float64(m.RTTRequests+m.rttWarmup()) / m.RTTRate * float64(time.Second))
 }
 
 // rttEstimate is one round-trip pod's likely measuring time, about a
 // millisecond per round trip (a crr on a thousand policies took 1.3 ms on
 // the lab): the progress bar's share for it.
 func (m Measures) rttEstimate() time.Duration {
-	return time.Duration(m.RTTRequests+100) * time.Millisecond
+	return max(time.Duration(m.RTTRequests+100)*time.Millisecond, m.rttPaced())
 }
 
 // expected is how long one step's measurements should take: latency, and

@@ -30,6 +30,9 @@ func TestBadFlagValuesSayTheAcceptedForm(t *testing.T) {
 		{[]string{"run", "--measure", "latency,rtt", "--datapath-pod"}, []string{"--datapath-pod", "--measure datapath"}},
 		{[]string{"run", "--datapath-pod=maybe"}, []string{"--datapath-pod", "true or false"}},
 		{[]string{"datapath-agent", "--every", "10ms"}, []string{"--every", "100ms or more"}},
+		{[]string{"rtt", "--target", "127.0.0.1:1", "--rate", "-1"}, []string{"--rate", "0 (back to back) to 100000"}},
+		{[]string{"rtt", "--target", "127.0.0.1:1", "--rate", "NaN"}, []string{"--rate", "0 (back to back) to 100000"}},
+		{[]string{"run", "--measure", "latency,rtt", "--rtt-rate", "1e9"}, []string{"--rtt-rate", "0 (back to back) to 100000"}},
 		{[]string{"datapath-agent", "--every", "1"}, []string{"--every", "unit"}},
 	} {
 		code, stderr := run(t, c.args...)

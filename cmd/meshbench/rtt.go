@@ -22,6 +22,7 @@ func newRTTCmd() *cobra.Command {
 		mode, size, timeout, output string
 		targets                     []string
 		requests, warmup            int
+		rate                        float64
 		waitReachable               time.Duration
 		linger                      lingerFlag
 		settle                      settleFlag
@@ -50,7 +51,10 @@ ping takes a path the application's traffic never takes.`,
   meshbench rtt --mode crr --target target=10.244.0.2:5201 --target control=10.244.0.3:5201`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := loadgen.RTTConfig{Mode: mode, Requests: requests, Warmup: warmup}
+			cfg := loadgen.RTTConfig{Mode: mode, Requests: requests, Warmup: warmup, Rate: rate}
+			if !(rate >= 0 && rate <= loadgen.MaxRTTRate) {
+				return usagef("--rate %g: want 0 (back to back) to %d round trips per second (per target when they alternate), e.g. 100", rate, loadgen.MaxRTTRate)
+			}
 			if mode != loadgen.ModeRR && mode != loadgen.ModeCRR {
 				return usagef("--mode %q: want rr (round trips on one connection) or crr (a new connection per round trip)", mode)
 			}
@@ -150,6 +154,7 @@ ping takes a path the application's traffic never takes.`,
 	f.StringVar(&mode, "mode", loadgen.ModeRR, "rr (one connection) or crr (a connection per round trip)")
 	f.IntVarP(&requests, "requests", "n", 10000, "measured round trips")
 	f.IntVar(&warmup, "warmup", 100, "round trips before measuring, discarded")
+	f.Float64Var(&rate, "rate", 0, "round trips per second (per target when they alternate), warm-up included; 0 runs them back to back")
 	f.StringVar(&size, "size", "1", "bytes of each request and each response, e.g. 1, 1Ki")
 	f.StringVar(&timeout, "timeout", "5s", "limit for one round trip or connect")
 	f.DurationVar(&waitReachable, "wait-reachable", 0, waitReachableHelp)

@@ -186,6 +186,7 @@ Ctrl-C or a failure removes everything the run created.`,
 	f.DurationVar(&cfg.Measures.StreamDuration, "stream-duration", cfg.Measures.StreamDuration, "throughput: measured time per stream setting and arm")
 	f.DurationVar(&cfg.Measures.StreamOmit, "stream-omit", cfg.Measures.StreamOmit, "throughput: start-up time left out of every figure (slow start)")
 	f.IntVar(&cfg.Measures.RTTRequests, "rtt-requests", cfg.Measures.RTTRequests, "rtt: round trips per mode (rr, crr) and arm")
+	f.Float64Var(&cfg.Measures.RTTRate, "rtt-rate", 0, "rtt: round trips per second and arm, e.g. 100 to space crr's new connections as the HTTP load's are; 0 runs them back to back")
 	f.StringVar(&sizes, "sizes", ".5k,1k,10k,100k,1M", "response sizes, comma-separated (k = 1000, Ki = 1024)")
 	f.IntVar(&cfg.Load.Requests, "requests", 2000, "measured requests per size and arm")
 	f.Float64Var(&cfg.Load.Rate, "rate", 100, "requests per second per arm, below saturation")
