@@ -27,26 +27,32 @@ const (
 // longer than its share of a second, and the pacing means nothing.
 const MaxRTTRate = 100000
 
-// pacer spaces round trips 1/rate apart from the first; the zero rate
-// does not wait.
+// pacer spaces round trips 1/rate apart; the zero rate does not wait. A
+// round trip that comes late (a slow connect before it) moves the schedule
+// on rather than having the next ones catch up back to back: spacing is
+// what pacing is for.
 type pacer struct {
 	start time.Time
 	every time.Duration
 }
 
-func newPacer(rate float64) pacer {
+func newPacer(rate float64) *pacer {
 	if rate <= 0 {
-		return pacer{}
+		return &pacer{}
 	}
-	return pacer{start: time.Now(), every: time.Duration(float64(time.Second) / rate)}
+	return &pacer{start: time.Now(), every: time.Duration(float64(time.Second) / rate)}
 }
 
 // wait returns when round trip k (from 0) is due, or when ctx ends.
-func (p pacer) wait(ctx context.Context, k int) {
+func (p *pacer) wait(ctx context.Context, k int) {
 	if p.every == 0 {
 		return
 	}
 	due := p.start.Add(time.Duration(k) * p.every)
+	if late := time.Since(due); late > 0 {
+		p.start = p.start.Add(late)
+		return
+	}
 	if left := time.Until(due); left > time.Millisecond {
 		t := time.NewTimer(left - time.Millisecond)
 		select {
@@ -306,17 +312,20 @@ func AlternatingCRR(ctx context.Context, cfgs []RTTConfig) ([]*results.Cell, err
 	n := cfgs[0].Warmup + cfgs[0].Requests
 	var start time.Time
 	// Each target gets Rate round trips a second, as an HTTP client's
-	// --rate is per target: a turn of all of them is due 1/Rate apart.
-	pace := newPacer(cfgs[0].Rate)
+	// --rate is per target, and every round trip is due its own slot,
+	// evenly spaced: were a turn's round trips to follow each other, the
+	// first would always meet a datapath idle since the last turn and the
+	// others one just used, and their difference would be that.
+	pace := newPacer(cfgs[0].Rate * float64(len(runs)))
 	for k := range n {
 		if k == cfgs[0].Warmup {
 			start = time.Now()
 		}
-		pace.wait(ctx, k)
 		for i, r := range runs {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			pace.wait(ctx, k*len(runs)+i)
 			r.crrRoundTrip(ctx, &dialers[i], outs[i], k < r.cfg.Warmup)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,9 +97,7 @@ func TestAlternatingCRRRefuses(t *testing.T) {
 
 // A rate spaces the round trips as an HTTP client's connections are
 // spaced: 40 measured round trips at 200 a second take 0.2 s where back to
-// back they take milliseconds (the bound leaves room for a slow first
-// connect, after which the schedule catches up); alternating, the rate is
-// each target's.
+// back they take milliseconds; alternating, the rate is each target's.
 func TestCRRPacedAtRate(t *testing.T) {
 	a, _ := startStreamServer(t)
 	b, _ := startStreamServer(t)
@@ -106,7 +105,7 @@ func TestCRRPacedAtRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cell.RTT.Duration; d < 150*time.Millisecond || len(cell.RTT.SamplesNs) != 40 {
+	if d := cell.RTT.Duration; d < 190*time.Millisecond || len(cell.RTT.SamplesNs) != 40 {
 		t.Errorf("40 round trips at 200/s: %d in %v; want 40 in about 0.2 s", len(cell.RTT.SamplesNs), d)
 	}
 	cells, err := AlternatingCRR(context.Background(), []RTTConfig{
@@ -116,10 +115,77 @@ func TestCRRPacedAtRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cells[0].RTT.Duration; d < 150*time.Millisecond || d > 2*time.Second {
+	if d := cells[0].RTT.Duration; d < 190*time.Millisecond || d > 2*time.Second {
 		t.Errorf("40 round trips to each of two targets at 200/s each: %v; want about 0.2 s", d)
 	}
 	if _, err := RoundTrips(context.Background(), RTTConfig{Target: a, Mode: ModeCRR, Requests: 1, Rate: -1}); err == nil {
 		t.Error("a negative rate was accepted")
+	}
+}
+
+// acceptLog is a listener that notes when each connection arrives, in one
+// log shared by several listeners.
+type acceptLog struct {
+	net.Listener
+	mu    *sync.Mutex
+	times *[]time.Time
+}
+
+func (l acceptLog) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		*l.times = append(*l.times, time.Now())
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+// Paced and alternating, every round trip has a slot of its own, evenly
+// spaced (5 ms apart for two targets at 100 a second each), like the HTTP
+// load's requests: were each turn's round trips back to back, the first
+// target's would always follow an idle pause and the second's a busy
+// moment, a difference that is neither target's.
+func TestAlternatingCRRSpacesEveryRoundTrip(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	addrs := make([]string, 2)
+	for i := range addrs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { NewStreamServer().Serve(ctx, acceptLog{ln, &mu, &times}); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		addrs[i] = ln.Addr().String()
+	}
+	_, err := AlternatingCRR(context.Background(), []RTTConfig{
+		{Target: addrs[0], Mode: ModeCRR, Requests: 30, Warmup: 2, Rate: 100},
+		{Target: addrs[1], Mode: ModeCRR, Requests: 30, Warmup: 2, Rate: 100},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The round trips' connections (the first may be slow to connect, the
+	// count queries come last).
+	if len(times) < 64 {
+		t.Fatalf("%d connections, want 64 and the count queries", len(times))
+	}
+	var gaps []time.Duration
+	close := 0
+	for i := 2; i < 64; i++ {
+		g := times[i].Sub(times[i-1])
+		gaps = append(gaps, g.Round(100*time.Microsecond))
+		if g < 2*time.Millisecond {
+			close++
+		}
+	}
+	t.Logf("gaps between the measured connections: %v", gaps)
+	if close > len(gaps)/10 {
+		t.Errorf("%d of %d connections within 2 ms of the previous; want them about 5 ms apart", close, len(gaps))
 	}
 }
