@@ -40,8 +40,8 @@ func TestAgentRestartFindsItsPodsByCNICheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	keep = waitPodRunning(ctx, t, cs, ns, "keep")
-	gone = waitPodRunning(ctx, t, cs, ns, "gone")
+	keep = labtest.WaitPodRunning(ctx, t, cs, ns, "keep")
+	gone = labtest.WaitPodRunning(ctx, t, cs, ns, "gone")
 	url := "http://" + keep.Status.PodIP + ":8080/healthz"
 	waitFor(ctx, t, "the kept pod to answer", func() bool { return get(url) == nil })
 	inode, err := nsnet.Inode(netnsOf(keep))

@@ -74,7 +74,7 @@ func BenchmarkPodRunning(b *testing.B) {
 		if _, err := cs.CoreV1().Pods(ns).Create(ctx, servePod(name, map[string]string{"app": "bench"}), metav1.CreateOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		waitPodRunning(ctx, b, cs, ns, name)
+		labtest.WaitPodRunning(ctx, b, cs, ns, name)
 		b.StopTimer()
 		if err := cs.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
 			b.Fatal(err)

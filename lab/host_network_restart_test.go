@@ -37,7 +37,7 @@ func TestAgentRestartKillsHostNetworkProcesses(t *testing.T) {
 		if _, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		pods[name] = waitPodRunning(ctx, t, cs, ns, name)
+		pods[name] = labtest.WaitPodRunning(ctx, t, cs, ns, name)
 		if pods[name].Status.PodIP != node.IP.String() {
 			t.Fatalf("hostNetwork pod %s has IP %s, want the node's %s", name, pods[name].Status.PodIP, node.IP)
 		}

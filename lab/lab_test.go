@@ -103,7 +103,7 @@ func TestUpThenDownLeavesNothing(t *testing.T) {
 	if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitPodRunning(ctx, t, cs, "default", pod.Name)
+	labtest.WaitPodRunning(ctx, t, cs, "default", pod.Name)
 	np := &networkingv1.NetworkPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "allow-client"},
 		Spec: networkingv1.NetworkPolicySpec{
@@ -192,7 +192,7 @@ func TestDownAfterSIGKILLCleansUp(t *testing.T) {
 	if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	running := waitPodRunning(ctx, t, cs, "default", pod.Name)
+	running := labtest.WaitPodRunning(ctx, t, cs, "default", pod.Name)
 	podPIDs := netnsPIDs(t, netnsOf(running))
 	if len(podPIDs) == 0 {
 		t.Fatalf("pod %s runs no process in its netns %s", pod.Name, netnsOf(running))

@@ -80,7 +80,7 @@ func transportIn(netns string, keepAlive bool) *http.Transport {
 	return &http.Transport{
 		DisableKeepAlives: !keepAlive,
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return dialInNetns(ctx, netns, addr)
+			return labtest.DialInNetns(ctx, netns, addr)
 		},
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -106,29 +105,12 @@ func testNetwork(t *testing.T, network lab.Network) {
 		t.Errorf("%d frames to the server's port 8080 crossed the underlay unencapsulated", bare)
 	}
 
-	denyAll := &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: "deny-all"},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"meshbench.io/role": "server"}},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-		},
-	}
+	denyAll := denyAllToServer()
 	if _, err := cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, denyAll, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(ctx, t, "deny-all to block the client", func() bool { return !reaches(client, podURL) && !reaches(probe, podURL) })
-	port := intstr.FromInt32(8080)
-	allow := &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: "allow-client"},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"meshbench.io/role": "server"}},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-			Ingress: []networkingv1.NetworkPolicyIngressRule{{
-				From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"meshbench.io/role": "client"}}}},
-				Ports: []networkingv1.NetworkPolicyPort{{Port: &port}},
-			}},
-		},
-	}
+	allow := allowClientToServer()
 	if _, err := cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, allow, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +192,7 @@ func getBody(ctx context.Context, t *testing.T, netns, url string) string {
 	client := &http.Client{Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return dialInNetns(ctx, netns, addr)
+			return labtest.DialInNetns(ctx, netns, addr)
 		},
 	}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

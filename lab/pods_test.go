@@ -1,18 +1,15 @@
 package lab_test
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshbench/meshbench/lab/node"
 )
@@ -34,26 +31,6 @@ func serveContainer() corev1.Container {
 		Image: meshbenchImage,
 		Args:  []string{"serve", "--port", "8080"},
 		Ports: []corev1.ContainerPort{{ContainerPort: 8080}},
-	}
-}
-
-// waitPodRunning waits until the pod runs with an IP and returns it.
-func waitPodRunning(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns, name string) *corev1.Pod {
-	t.Helper()
-	var last *corev1.Pod
-	for {
-		p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		if err == nil {
-			last = p
-			if p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" {
-				return p
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("pod %s/%s not Running with an IP: %v; last status %+v", ns, name, ctx.Err(), statusOf(last))
-		case <-time.After(100 * time.Millisecond):
-		}
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
@@ -293,13 +292,7 @@ func TestNetworkPolicyEnforcedAcrossNodes(t *testing.T) {
 		return reaches(client) && reaches(probe)
 	})
 
-	denyAll := &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: "deny-all"},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"meshbench.io/role": "server"}},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-		},
-	}
+	denyAll := denyAllToServer()
 	if _, err := cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, denyAll, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -307,18 +300,7 @@ func TestNetworkPolicyEnforcedAcrossNodes(t *testing.T) {
 		return !reaches(client) && !reaches(probe)
 	})
 
-	port := intstr.FromInt32(8080)
-	allow := &networkingv1.NetworkPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: "allow-client"},
-		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"meshbench.io/role": "server"}},
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-			Ingress: []networkingv1.NetworkPolicyIngressRule{{
-				From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"meshbench.io/role": "client"}}}},
-				Ports: []networkingv1.NetworkPolicyPort{{Port: &port}},
-			}},
-		},
-	}
+	allow := allowClientToServer()
 	if _, err := cs.NetworkingV1().NetworkPolicies(ns).Create(ctx, allow, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +356,7 @@ func startRolePods(ctx context.Context, t testing.TB, cs kubernetes.Interface, n
 		}
 	}
 	for _, role := range []string{"server", "client", "probe"} {
-		out = append(out, waitPodRunning(ctx, t, cs, ns, role))
+		out = append(out, labtest.WaitPodRunning(ctx, t, cs, ns, role))
 	}
 	return out[0], out[1], out[2]
 }

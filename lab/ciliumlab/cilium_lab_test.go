@@ -82,7 +82,7 @@ func TestCiliumLab(t *testing.T) {
 		}
 	}
 	for _, role := range []string{"server", "client", "probe"} {
-		p := waitPodRunning(ctx, t, cs, ns, role)
+		p := labtest.WaitPodRunning(ctx, t, cs, ns, role)
 		pods[role] = p
 		n := nodeByName(nodes, p.Spec.NodeName)
 		ip, err := netip.ParseAddr(p.Status.PodIP)
@@ -154,7 +154,7 @@ func TestCiliumDownAfterSIGKILL(t *testing.T) {
 	if _, err := cs.CoreV1().Pods("default").Create(ctx, servePod("crash", l.Nodes()[0].Name, map[string]string{"app": "crash"}), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitPodRunning(ctx, t, cs, "default", "crash")
+	labtest.WaitPodRunning(ctx, t, cs, "default", "crash")
 	if up := ciliumObjects(t, opts.StateDir, runCiliumBefore); len(up) <= len(before) {
 		t.Fatalf("the running lab shows no Cilium objects: the test would test nothing: %v", up)
 	}

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,10 +18,8 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
-	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/meshbench/meshbench/lab"
 	"github.com/meshbench/meshbench/lab/labtest"
@@ -214,7 +211,7 @@ func reaches(ctx context.Context, from *corev1.Pod, url string) bool {
 	c := &http.Client{Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return dialInNetns(ctx, netnsOf(from), addr)
+			return labtest.DialInNetns(ctx, netnsOf(from), addr)
 		},
 	}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -230,45 +227,6 @@ func reaches(ctx context.Context, from *corev1.Pod, url string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
-// dialInNetns opens a TCP connection from a socket made inside netns.
-func dialInNetns(ctx context.Context, netns, addr string) (net.Conn, error) {
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		// A thread that cannot get back stays locked and is discarded.
-		runtime.LockOSThread()
-		home, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{nil, err}
-			return
-		}
-		defer home.Close()
-		target, err := os.Open("/run/netns/" + netns)
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{nil, err}
-			return
-		}
-		defer target.Close()
-		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{nil, err}
-			return
-		}
-		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-		if unix.Setns(int(home.Fd()), unix.CLONE_NEWNET) == nil {
-			runtime.UnlockOSThread()
-		}
-		ch <- result{c, err}
-	}()
-	r := <-ch
-	return r.c, r.err
-}
-
 // servePod is a pod on nodeName running `meshbench serve --port 8080`.
 func servePod(name, nodeName string, labels map[string]string) *corev1.Pod {
 	return &corev1.Pod{
@@ -278,29 +236,6 @@ func servePod(name, nodeName string, labels map[string]string) *corev1.Pod {
 			Args:  []string{"serve", "--port", "8080"},
 			Ports: []corev1.ContainerPort{{ContainerPort: 8080}},
 		}}},
-	}
-}
-
-// waitPodRunning waits until the pod runs with an IP and returns it.
-func waitPodRunning(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns, name string) *corev1.Pod {
-	t.Helper()
-	var last *corev1.Pod
-	for {
-		p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		if err == nil {
-			last = p
-			if p.Status.Phase == corev1.PodRunning && p.Status.PodIP != "" {
-				return p
-			}
-		}
-		select {
-		case <-ctx.Done():
-			if last != nil {
-				t.Fatalf("pod %s/%s not Running with an IP: %v; last status %+v", ns, name, ctx.Err(), last.Status)
-			}
-			t.Fatalf("pod %s/%s not found: %v", ns, name, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
 	}
 }
 
