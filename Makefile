@@ -82,12 +82,13 @@ $(BIN)/flanneld: lab/flannel/go.mod lab/flannel/go.sum
 # The lab's Cilium engine comes from the module lab/components/cilium (the
 # Cilium release meshbench's go.mod pins; a module of its own because Cilium
 # and kube-router need different netlink releases). Its Kubernetes modules are
-# pinned to lab/components' and both are built with the same flags, so Go's
-# build cache compiles once what both graphs share with identical inputs (354
-# of the 1,131 packages both build: Cilium needs newer golang.org/x, grpc and
-# otel releases than Kubernetes v1.36.3 pins, which changes the rest). The agent compiles its
-# datapath at run time from the module's bpf/ sources, copied into
-# bin/cilium/bpf (its --lib-dir).
+# pinned to lab/components', so 354 of the 1,131 packages both graphs build
+# have identical inputs (Cilium needs newer golang.org/x, grpc and otel
+# releases than Kubernetes v1.36.3 pins, which changes the rest); Go's build
+# cache would compile those once only if both builds used the same flags, and
+# lab/components is built with cgo and without -trimpath, so today nothing is
+# shared. The agent compiles its datapath at run time from the module's bpf/
+# sources, copied into bin/cilium/bpf (its --lib-dir).
 CILIUM_BINS    := $(BIN)/cilium-agent $(BIN)/cilium-cni
 CILIUM_SOURCES := lab/components/cilium/go.mod lab/components/cilium/go.sum $(wildcard lab/components/cilium/cmd/*/*.go)
 CILIUM_VERSION := $(shell awk '{for (i = 1; i < NF; i++) if ($$i == "github.com/cilium/cilium" && $$(i+1) ~ /^v/) {print $$(i+1); exit}}' lab/components/cilium/go.mod)
