@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshbench/meshbench/internal/loopbacktest"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/results"
 )
@@ -14,15 +15,8 @@ import (
 // every answer waits delay.
 func startDelayServer(t *testing.T, delay time.Duration) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = loadgen.NewServer(loadgen.WithDelay(delay)).Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + ln.Addr().String()
+	srv := loadgen.NewServer(loadgen.WithDelay(delay))
+	return "http://" + loopbacktest.Serve(t, func(ctx context.Context, ln net.Listener) { _ = srv.Serve(ctx, ln) })
 }
 
 // A study whose target answers 2 µs later per "policy" at every step —

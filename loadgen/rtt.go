@@ -114,19 +114,26 @@ func (c RTTConfig) Validate() error {
 	return nil
 }
 
+// withDefaults fills what c leaves zero: 1-byte messages, a 5 s timeout,
+// the target as the arm's name.
+func (c RTTConfig) withDefaults() RTTConfig {
+	if c.MessageSize == 0 {
+		c.MessageSize = 1
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Second
+	}
+	if c.Name == "" {
+		c.Name = c.Target
+	}
+	return c
+}
+
 // RoundTrips measures cfg.Requests round trips and returns them as a cell
 // whose RTT holds every sample in order; the server's connection count for
 // the session is recorded so a crr run can show one connection per round trip.
 func RoundTrips(ctx context.Context, cfg RTTConfig) (*results.Cell, error) {
-	if cfg.MessageSize == 0 {
-		cfg.MessageSize = 1
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 5 * time.Second
-	}
-	if cfg.Name == "" {
-		cfg.Name = cfg.Target
-	}
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -283,15 +290,7 @@ func AlternatingCRR(ctx context.Context, cfgs []RTTConfig) ([]*results.Cell, err
 	runs := make([]*rttRun, len(cfgs))
 	outs := make([]*results.RTT, len(cfgs))
 	for i, cfg := range cfgs {
-		if cfg.MessageSize == 0 {
-			cfg.MessageSize = 1
-		}
-		if cfg.Timeout == 0 {
-			cfg.Timeout = 5 * time.Second
-		}
-		if cfg.Name == "" {
-			cfg.Name = cfg.Target
-		}
+		cfg = cfg.withDefaults()
 		switch err := cfg.Validate(); {
 		case err != nil:
 			return nil, fmt.Errorf("target %s: %w", cfg.Name, err)

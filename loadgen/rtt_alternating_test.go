@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/meshbench/meshbench/internal/loopbacktest"
 )
 
 // slowAfter is a listener that answers late once the listeners sharing
@@ -29,17 +31,15 @@ func (l slowAfter) Accept() (net.Conn, error) {
 	return c, err
 }
 
-func startDriftingServer(t *testing.T, accepted *atomic.Int64, after int64, delay time.Duration) string {
+// serveStreamOn runs a stream server on a loopback listener that wrap
+// makes of it, until the test ends, and returns its address.
+func serveStreamOn(t *testing.T, wrap func(net.Listener) net.Listener) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { NewStreamServer().Serve(ctx, slowAfter{ln, accepted, after, delay}); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
+	return loopbacktest.Serve(t, func(ctx context.Context, ln net.Listener) { NewStreamServer().Serve(ctx, wrap(ln)) })
+}
+
+func startDriftingServer(t *testing.T, accepted *atomic.Int64, after int64, delay time.Duration) string {
+	return serveStreamOn(t, func(ln net.Listener) net.Listener { return slowAfter{ln, accepted, after, delay} })
 }
 
 // Two servers turn slow halfway through a run, when a target measured
@@ -151,15 +151,7 @@ func TestAlternatingCRRSpacesEveryRoundTrip(t *testing.T) {
 	var times []time.Time
 	addrs := make([]string, 2)
 	for i := range addrs {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { NewStreamServer().Serve(ctx, acceptLog{ln, &mu, &times}); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-		addrs[i] = ln.Addr().String()
+		addrs[i] = serveStreamOn(t, func(ln net.Listener) net.Listener { return acceptLog{ln, &mu, &times} })
 	}
 	_, err := AlternatingCRR(context.Background(), []RTTConfig{
 		{Target: addrs[0], Mode: ModeCRR, Requests: 30, Warmup: 2, Rate: 100},

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshbench/meshbench/internal/loopbacktest"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/results"
 )
@@ -19,15 +20,8 @@ import (
 // loopback until the test ends.
 func compareTestServer(t *testing.T, delay time.Duration) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { loadgen.NewServer(loadgen.WithDelay(delay)).Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + ln.Addr().String()
+	srv := loadgen.NewServer(loadgen.WithDelay(delay))
+	return "http://" + loopbacktest.Serve(t, func(ctx context.Context, ln net.Listener) { srv.Serve(ctx, ln) })
 }
 
 // Two real loopback runs, one whose target answers 1 ms later, compared

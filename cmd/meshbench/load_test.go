@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meshbench/meshbench/internal/loopbacktest"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/results"
 )
@@ -34,15 +35,7 @@ func run(t *testing.T, args ...string) (int, string) {
 // testServer runs a meshbench server on loopback until the test ends.
 func testServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { loadgen.NewServer().Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + ln.Addr().String()
+	return "http://" + loopbacktest.Serve(t, func(ctx context.Context, ln net.Listener) { loadgen.NewServer().Serve(ctx, ln) })
 }
 
 func closedURL(t *testing.T) string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meshbench/meshbench/internal/loopbacktest"
 	"github.com/meshbench/meshbench/loadgen"
 	"github.com/meshbench/meshbench/results"
 )
@@ -16,15 +17,7 @@ import (
 // testStreamServer runs a stream server on loopback until the test ends.
 func testStreamServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { loadgen.NewStreamServer().Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
+	return loopbacktest.Serve(t, func(ctx context.Context, ln net.Listener) { loadgen.NewStreamServer().Serve(ctx, ln) })
 }
 
 func TestStreamAndRTTBadInputExitTwoWithOneLine(t *testing.T) {

@@ -29,7 +29,7 @@ func TestHostNetworkPodRunsInTheNodesNetwork(t *testing.T) {
 	pod.Spec.HostNetwork = true
 	pod.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{Privileged: ptr(true), RunAsUser: ptr(int64(0))}
 	p := create(ctx, t, cs, ns, pod)
-	p = waitPod(ctx, t, cs, ns, p.Name, "Running and Ready with an IP", runningReady)
+	p = labtest.WaitPod(ctx, t, cs, ns, p.Name, "Running and Ready with an IP", runningReady)
 	n := labNode(t, l, p.Spec.NodeName)
 	if p.Status.PodIP != n.IP.String() || p.Status.HostIP != n.IP.String() {
 		t.Fatalf("pod IP %s host IP %s: want the node's address %s for both", p.Status.PodIP, p.Status.HostIP, n.IP)

@@ -102,29 +102,6 @@ func create(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns strin
 	return p
 }
 
-// waitPod polls a pod until cond holds and returns it.
-func waitPod(ctx context.Context, t testing.TB, cs kubernetes.Interface, ns, name, what string, cond func(*corev1.Pod) bool) *corev1.Pod {
-	t.Helper()
-	var last *corev1.Pod
-	for {
-		p, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		if err == nil {
-			last = p
-			if cond(p) {
-				return p
-			}
-		}
-		select {
-		case <-ctx.Done():
-			if last != nil {
-				t.Fatalf("pod %s/%s: timed out waiting for %s; status %+v", ns, name, what, last.Status)
-			}
-			t.Fatalf("pod %s/%s: timed out waiting for %s: %v", ns, name, what, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 func ready(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {

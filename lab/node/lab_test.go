@@ -30,7 +30,7 @@ func TestPodLivesInItsNetns(t *testing.T) {
 	ns := testNamespace(ctx, t, cs)
 
 	p := create(ctx, t, cs, ns, servePod("server", ""))
-	p = waitPod(ctx, t, cs, ns, p.Name, "Running and Ready with an IP", runningReady)
+	p = labtest.WaitPod(ctx, t, cs, ns, p.Name, "Running and Ready with an IP", runningReady)
 	n := labNode(t, l, p.Spec.NodeName)
 	if !n.PodCIDR.Contains(netip.MustParseAddr(p.Status.PodIP)) || p.Status.HostIP != n.IP.String() {
 		t.Fatalf("pod IP %s host IP %s node %s: want an IP in %s on %s", p.Status.PodIP, p.Status.HostIP, p.Spec.NodeName, n.PodCIDR, n.IP)
@@ -79,11 +79,11 @@ func TestReadinessProbeGatesReady(t *testing.T) {
 	badPod := servePod("bad", "")
 	badPod.Spec.Containers[0].ReadinessProbe.HTTPGet.Port = intstr.FromInt32(9999)
 	bad := create(ctx, t, cs, ns, badPod)
-	waitPod(ctx, t, cs, ns, good.Name, "Ready", runningReady)
-	b := waitPod(ctx, t, cs, ns, bad.Name, "Running", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning })
+	labtest.WaitPod(ctx, t, cs, ns, good.Name, "Ready", runningReady)
+	b := labtest.WaitPod(ctx, t, cs, ns, bad.Name, "Running", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodRunning })
 	// The good pod was Ready after at most a few probes; give the bad one as long again.
 	time.Sleep(3 * time.Second)
-	b = waitPod(ctx, t, cs, ns, bad.Name, "its status", func(*corev1.Pod) bool { return true })
+	b = labtest.WaitPod(ctx, t, cs, ns, bad.Name, "its status", func(*corev1.Pod) bool { return true })
 	if ready(b) || b.Status.ContainerStatuses[0].Ready {
 		t.Fatalf("pod whose readiness probe fails is Ready: %+v", b.Status)
 	}
@@ -103,7 +103,7 @@ func TestRestartPolicies(t *testing.T) {
 	fail := create(ctx, t, cs, ns, commandPod("fail", corev1.RestartPolicyNever, "--no-such-flag"))
 	always := create(ctx, t, cs, ns, commandPod("always", corev1.RestartPolicyAlways, "--version"))
 
-	p := waitPod(ctx, t, cs, ns, ok.Name, "to finish", finished)
+	p := labtest.WaitPod(ctx, t, cs, ns, ok.Name, "to finish", finished)
 	if p.Status.Phase != corev1.PodSucceeded || p.Status.ContainerStatuses[0].State.Terminated == nil ||
 		p.Status.ContainerStatuses[0].State.Terminated.ExitCode != 0 {
 		t.Errorf("meshbench --version, restartPolicy Never: %s %+v, want Succeeded with exit code 0", p.Status.Phase, p.Status.ContainerStatuses)
@@ -113,13 +113,13 @@ func TestRestartPolicies(t *testing.T) {
 		t.Errorf("logs of meshbench --version: %q %v, want the version line", out, err)
 	}
 
-	p = waitPod(ctx, t, cs, ns, fail.Name, "to finish", finished)
+	p = labtest.WaitPod(ctx, t, cs, ns, fail.Name, "to finish", finished)
 	term := p.Status.ContainerStatuses[0].State.Terminated
 	if p.Status.Phase != corev1.PodFailed || term == nil || term.ExitCode != 2 {
 		t.Errorf("meshbench --no-such-flag (bad input), restartPolicy Never: %s %+v, want Failed with exit code 2", p.Status.Phase, p.Status.ContainerStatuses)
 	}
 
-	waitPod(ctx, t, cs, ns, always.Name, "2 restarts", func(p *corev1.Pod) bool {
+	labtest.WaitPod(ctx, t, cs, ns, always.Name, "2 restarts", func(p *corev1.Pod) bool {
 		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].RestartCount >= 2 && p.Status.Phase == corev1.PodRunning
 	})
 
@@ -154,7 +154,7 @@ func TestUnsupportedImageSaysWhy(t *testing.T) {
 	pod := commandPod("nginx", corev1.RestartPolicyAlways)
 	pod.Spec.Containers[0].Image = "docker.io/library/nginx:1.27"
 	p := create(ctx, t, cs, ns, pod)
-	p = waitPod(ctx, t, cs, ns, p.Name, "a waiting reason", func(p *corev1.Pod) bool {
+	p = labtest.WaitPod(ctx, t, cs, ns, p.Name, "a waiting reason", func(p *corev1.Pod) bool {
 		return len(p.Status.ContainerStatuses) == 1 && p.Status.ContainerStatuses[0].State.Waiting != nil &&
 			p.Status.ContainerStatuses[0].State.Waiting.Reason == node.ReasonImageNotSupported
 	})
@@ -185,7 +185,7 @@ func TestContainerLogsThroughTheAPIServer(t *testing.T) {
 	ns := testNamespace(ctx, t, cs)
 
 	help := create(ctx, t, cs, ns, commandPod("help", corev1.RestartPolicyNever, "--help"))
-	waitPod(ctx, t, cs, ns, help.Name, "to finish", finished)
+	labtest.WaitPod(ctx, t, cs, ns, help.Name, "to finish", finished)
 	all, err := logs(ctx, cs, ns, help.Name, &corev1.PodLogOptions{})
 	if err != nil || !strings.Contains(all, "Usage:") {
 		t.Fatalf("logs of meshbench --help: %v %q", err, all)
@@ -204,7 +204,7 @@ func TestContainerLogsThroughTheAPIServer(t *testing.T) {
 	}
 
 	srv := create(ctx, t, cs, ns, servePod("server", ""))
-	srv = waitPod(ctx, t, cs, ns, srv.Name, "Ready", runningReady)
+	srv = labtest.WaitPod(ctx, t, cs, ns, srv.Name, "Ready", runningReady)
 	stream, err := cs.CoreV1().Pods(ns).GetLogs(srv.Name, &corev1.PodLogOptions{Follow: true}).Stream(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestContainersShareThePodNetns(t *testing.T) {
 			"--warmup", "1", "--rounds", "1", "--rate", "50", "--wait-reachable", "10s", "-o", "-"},
 	})
 	create(ctx, t, cs, ns, pod)
-	p := waitPod(ctx, t, cs, ns, "duo", "the load container to finish", func(p *corev1.Pod) bool {
+	p := labtest.WaitPod(ctx, t, cs, ns, "duo", "the load container to finish", func(p *corev1.Pod) bool {
 		for _, s := range p.Status.ContainerStatuses {
 			if s.Name == "load" && s.State.Terminated != nil {
 				return true
